@@ -1,0 +1,100 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.Capabilities;
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * AUTH (RFC 4954) with PLAIN (RFC 4616, initial response), LOGIN, or XOAUTH2 (an error challenge is
+ * answered with an empty line and the final reply reported). Each step waits for its reply.
+ * Refused over an unencrypted connection unless explicitly allowed. SASL data never reaches a log
+ * or an exception: commands carrying it print as {@code ****}.
+ */
+final class Authenticator {
+
+    private final SessionSetup session;
+    private final ConnectionSettings settings;
+
+    Authenticator(SessionSetup session, ConnectionSettings settings) {
+        this.session = session;
+        this.settings = settings;
+    }
+
+    void authenticate(Capabilities capabilities, boolean encrypted) throws IOException {
+        if (!encrypted && !settings.allowPlaintextAuth()) {
+            throw new SmtpSecurityException("AUTH refused over an unencrypted connection: use STARTTLS or"
+                    + " implicit TLS, or allow plaintext AUTH explicitly", null);
+        }
+        Credentials credentials = settings.credentials();
+        String mechanism = choose(capabilities.authMechanisms(), credentials);
+        SmtpReply reply = switch (mechanism) {
+            case "PLAIN" -> step(SmtpCommand.auth("PLAIN",
+                    base64("\0" + credentials.username() + "\0" + credentials.password())));
+            case "LOGIN" -> login(credentials);
+            case "XOAUTH2" -> xoauth2(credentials);
+            default -> throw new SmtpAuthenticationException("unsupported SASL mechanism " + mechanism);
+        };
+        if (reply.code() == 334) {
+            // a further challenge we cannot answer: cancel the exchange (RFC 4954 §4)
+            reply = step(SmtpCommand.saslResponse("*"));
+        }
+        if (reply.code() != 235) {
+            throw new SmtpAuthenticationException(SmtpError.ofReply("AUTH " + mechanism, reply));
+        }
+    }
+
+    private SmtpReply login(Credentials credentials) throws IOException {
+        SmtpReply reply = step(SmtpCommand.auth("LOGIN", null));
+        if (reply.code() != 334) {
+            return reply;
+        }
+        reply = step(SmtpCommand.saslResponse(base64(credentials.username())));
+        if (reply.code() != 334) {
+            return reply;
+        }
+        return step(SmtpCommand.saslResponse(base64(credentials.password())));
+    }
+
+    private SmtpReply xoauth2(Credentials credentials) throws IOException {
+        String token = credentials.token();
+        SmtpReply reply = step(SmtpCommand.auth("XOAUTH2",
+                base64("user=" + credentials.username() + "\u0001auth=Bearer " + token + "\u0001\u0001")));
+        if (reply.code() == 334) {
+            // the challenge is an error description; an empty response asks for the final reply
+            reply = step(SmtpCommand.saslResponse(""));
+        }
+        return reply;
+    }
+
+    private String choose(Set<String> offered, Credentials credentials) throws SmtpAuthenticationException {
+        String wanted = settings.authMechanism();
+        if (wanted != null) {
+            if (!offered.isEmpty() && !offered.contains(wanted)) {
+                throw new SmtpAuthenticationException("the server does not offer AUTH " + wanted + " (offered: " + offered + ")");
+            }
+            return wanted;
+        }
+        if (credentials.isOAuth2()) {
+            if (offered.contains("XOAUTH2")) {
+                return "XOAUTH2";
+            }
+        } else if (offered.contains("PLAIN")) {
+            return "PLAIN";
+        } else if (offered.contains("LOGIN")) {
+            return "LOGIN";
+        }
+        throw new SmtpAuthenticationException("no supported AUTH mechanism offered by the server (offered: " + offered + ")");
+    }
+
+    private SmtpReply step(SmtpCommand command) throws IOException {
+        return session.call(command, settings.commandTimeout());
+    }
+
+    private static String base64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,212 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import jakarta.mail.MessagingException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Executes flights on one connection: writes every step, then pairs replies with steps by counting,
+ * in order (RFC 2920 §3.1), reading every status even after an error. Large flights and content
+ * are written by a writer thread while this thread reads, so a server that blocks writing its
+ * replies never deadlocks the client (RFC 2920 §3.2); a write that makes no progress for the
+ * command timeout aborts the connection.
+ *
+ * <p>A 421 reply, a timeout, an I/O or protocol error, or a local content failure ends the
+ * connection: the step that was waiting gets the error, every later step gets
+ * {@link SmtpError#notAnswered}, nothing more is written and the socket is closed.
+ * Used by one thread at a time.
+ */
+final class CommandPipeline {
+
+    private final Wire wire;
+    private final Duration writeStallTimeout;
+    private long roundTrips;
+    private long commandsSent;
+    private SmtpError endError;
+
+    CommandPipeline(Wire wire, Duration writeStallTimeout) {
+        this.wire = wire;
+        this.writeStallTimeout = writeStallTimeout;
+    }
+
+    long roundTrips() {
+        return roundTrips;
+    }
+
+    long commandsSent() {
+        return commandsSent;
+    }
+
+    /** The error that ended the connection, null while it is usable. */
+    SmtpError endError() {
+        return endError;
+    }
+
+    /** Counts a round trip made outside flights (session set-up commands). */
+    void countRoundTrip() {
+        roundTrips++;
+        commandsSent++;
+    }
+
+    /**
+     * Writes the flight and hands every step its reply or its error.
+     *
+     * @return false if the connection ended and must not be used again
+     */
+    boolean execute(Flight flight) {
+        List<Flight.Step> steps = flight.steps();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] written = new CompletableFuture[steps.size()];
+        for (int i = 0; i < written.length; i++) {
+            written[i] = new CompletableFuture<>();
+        }
+        roundTrips++;
+        commandsSent += flight.commandCount();
+        Future<?> writer = null;
+        if (flight.writeInline()) {
+            try {
+                writeAll(steps, written);
+            } catch (Exception e) {
+                return fail(steps, 0, SmtpError.ofConnection(steps.get(0).display(), e));
+            }
+        } else {
+            writer = WriterThreads.EXECUTOR.submit(() -> {
+                try {
+                    writeAll(steps, written);
+                } catch (Exception | Error e) {
+                    // the reader sees this on the content step it awaits, or reads EOF/reset itself,
+                    // after the replies already received (a 421 must not be lost to an abort here)
+                    for (CompletableFuture<Void> f : written) {
+                        f.completeExceptionally(e);
+                    }
+                }
+            });
+        }
+        boolean ok = readAll(steps, written);
+        if (writer != null) {
+            awaitWriter(writer);
+        }
+        return ok && !wire.isClosed();
+    }
+
+    private boolean readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written) {
+        for (int i = 0; i < steps.size(); i++) {
+            Flight.Step step = steps.get(i);
+            SmtpReply reply;
+            try {
+                if (step.content() != null) {
+                    awaitWritten(written[i]);
+                }
+                reply = wire.readReply(step.display(), step.timeout());
+            } catch (IOException e) {
+                return fail(steps, i, errorFor(step, written[i], e));
+            }
+            step.handler().onReply(reply);
+            if (reply.isServiceClosing()) {
+                return fail(steps, i + 1, SmtpError.ofReply(step.display(), reply));
+            }
+        }
+        return true;
+    }
+
+    /** The step at {@code from} gets {@code error}; later ones are not answered. Closes the connection. */
+    private boolean fail(List<Flight.Step> steps, int from, SmtpError error) {
+        endError = error;
+        wire.abort();
+        for (int i = from; i < steps.size(); i++) {
+            Flight.Step step = steps.get(i);
+            step.handler().onNoReply(i == from && !isReplyError(error) ? error : SmtpError.notAnswered(step.display(), error));
+        }
+        return false;
+    }
+
+    private static boolean isReplyError(SmtpError error) {
+        return error.reply().isPresent();
+    }
+
+    private SmtpError errorFor(Flight.Step step, CompletableFuture<Void> written, IOException readError) {
+        Throwable cause = readError;
+        if (written.isCompletedExceptionally()) {
+            try {
+                written.join();
+            } catch (Exception e) {
+                cause = e.getCause() != null ? e.getCause() : e;
+            }
+        }
+        if (step.content() == null) {
+            return SmtpError.ofConnection(step.display(), cause);
+        }
+        if (cause instanceof MessagingException || cause instanceof RuntimeException) {
+            return SmtpError.local("DATA (content)", "content could not be written: " + cause, cause);
+        }
+        boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
+        return SmtpError.ofConnection(terminatorOut ? step.display() : "DATA (content)", cause);
+    }
+
+    private void writeAll(List<Flight.Step> steps, CompletableFuture<Void>[] written)
+            throws IOException, MessagingException {
+        OutputStream out = wire.out();
+        for (int i = 0; i < steps.size(); i++) {
+            Flight.Step step = steps.get(i);
+            if (step.command() != null) {
+                Wire.trace("C: {0}", step.command());
+                out.write(step.bytes());
+            } else {
+                DotStuffingOutputStream data = new DotStuffingOutputStream(out);
+                step.content().writeTo(data);
+                step.beforeTerminator().run();
+                data.finish();
+                Wire.trace("C: <content and end of data, {0} octets>", data.octetsWritten());
+            }
+            written[i].complete(null);
+        }
+        out.flush();
+    }
+
+    private void awaitWritten(CompletableFuture<Void> written) throws IOException {
+        long last = wire.octetsWritten();
+        while (true) {
+            try {
+                written.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                long now = wire.octetsWritten();
+                if (now == last) {
+                    throw new SmtpTimeoutException("DATA (content)", "no content written for "
+                            + writeStallTimeout.toMillis() + " ms: the server stopped reading",
+                            new SocketTimeoutException());
+                }
+                last = now;
+            } catch (ExecutionException e) {
+                throw new IOException("writing content failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing content");
+            }
+        }
+    }
+
+    private void awaitWriter(Future<?> writer) {
+        try {
+            writer.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            wire.abort();
+        } catch (ExecutionException e) {
+            wire.abort();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            wire.abort();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one round trip writes: commands of one group, possibly preceded by the content of the
+ * previous message (RFC 2920 §3.1 allows the next envelope behind the end of data). Every step
+ * expects exactly one reply, read in order.
+ */
+final class Flight {
+
+    /** Largest command-only flight written on the caller's thread; larger ones are written concurrently with reading. */
+    static final int INLINE_LIMIT = 4096;
+
+    private final List<Step> steps = new ArrayList<>();
+    private int commandOctets;
+    private boolean hasContent;
+
+    /** Adds a command and the handler of its reply. */
+    Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler) {
+        byte[] bytes = command.bytes();
+        commandOctets += bytes.length;
+        steps.add(new Step(command, bytes, null, null, command.display(), timeout, handler));
+        return this;
+    }
+
+    /**
+     * Adds a message's content and its end of data. {@code beforeTerminator} runs on the writing
+     * thread just before the terminator is written (from then on the message may be delivered).
+     */
+    Flight content(MessageContent content, Runnable beforeTerminator, Duration timeout, ReplyHandler handler) {
+        hasContent = true;
+        steps.add(new Step(null, null, content, beforeTerminator, "DATA (end of data)", timeout, handler));
+        return this;
+    }
+
+    List<Step> steps() {
+        return steps;
+    }
+
+    boolean isEmpty() {
+        return steps.isEmpty();
+    }
+
+    int commandCount() {
+        return (int) steps.stream().filter(s -> s.command() != null).count();
+    }
+
+    /** Small command-only flights cannot block the writer: the server read everything before, so they fit its buffers. */
+    boolean writeInline() {
+        return !hasContent && commandOctets <= INLINE_LIMIT;
+    }
+
+    /** One step: a command or a content, with its reply's handler and timeout. */
+    record Step(SmtpCommand command, byte[] bytes, MessageContent content, Runnable beforeTerminator,
+                String display, Duration timeout, ReplyHandler handler) {
+    }
+}

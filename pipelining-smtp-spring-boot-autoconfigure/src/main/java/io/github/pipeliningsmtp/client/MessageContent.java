@@ -1,0 +1,36 @@
+package io.github.pipeliningsmtp.client;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The content of a message (headers and body, RFC 5322), written on demand to the connection
+ * through the DATA encoder, so a message is never held whole in memory by this client. Line ends
+ * may be CRLF, bare LF or bare CR: the encoder normalises them. May be called more than once only
+ * if the implementation can repeat itself (a retry on a new connection calls it again).
+ */
+@FunctionalInterface
+public interface MessageContent {
+
+    /**
+     * Writes the content.
+     *
+     * @throws IOException        when the connection fails while writing (not the content's fault)
+     * @throws MessagingException when the content cannot be produced; the message then fails with
+     *                            {@link FailureType#LOCAL} and nothing of it is delivered
+     */
+    void writeTo(OutputStream out) throws IOException, MessagingException;
+
+    /** Content from a Jakarta Mail message, through {@link MimeMessage#writeTo(OutputStream)}. */
+    static MessageContent of(MimeMessage message) {
+        return message::writeTo;
+    }
+
+    /** Content from bytes already in memory (tests, small messages). */
+    static MessageContent of(byte[] bytes) {
+        byte[] copy = bytes.clone();
+        return out -> out.write(copy);
+    }
+}

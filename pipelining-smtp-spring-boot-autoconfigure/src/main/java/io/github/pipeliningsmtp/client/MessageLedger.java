@@ -1,0 +1,148 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What the server said about one message: the result of every recipient, the final reply to the
+ * content (which usually carries the queue id), errors of the transaction that are not any one
+ * recipient's (kept as secondary details), and whether the end of data may have reached the server.
+ *
+ * <p>Built by the thread that sends; once a send call has returned it, it no longer changes and may
+ * be read from any thread.
+ */
+public final class MessageLedger {
+
+    private final Envelope envelope;
+    private final RecipientResult[] recipients;
+    private final List<SmtpError> details = new ArrayList<>();
+    private SmtpReply finalReply;
+    private volatile boolean contentCommitted;
+
+    /** A ledger with every recipient PENDING. */
+    public MessageLedger(Envelope envelope) {
+        this.envelope = envelope;
+        this.recipients = envelope.recipients().stream()
+                .map(a -> new RecipientResult(a, RecipientStatus.PENDING, null, null))
+                .toArray(RecipientResult[]::new);
+    }
+
+    /** The envelope this ledger is about. */
+    public Envelope envelope() {
+        return envelope;
+    }
+
+    /** One result per envelope recipient, in envelope order. */
+    public List<RecipientResult> recipients() {
+        return Collections.unmodifiableList(Arrays.asList(recipients.clone()));
+    }
+
+    /** Recipients with the given status. */
+    public List<RecipientResult> recipients(RecipientStatus status) {
+        return Arrays.stream(recipients).filter(r -> r.status() == status).toList();
+    }
+
+    /** How many recipients have the given status. */
+    public int count(RecipientStatus status) {
+        int n = 0;
+        for (RecipientResult r : recipients) {
+            if (r.status() == status) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How many recipients got a 2yz reply to RCPT TO (the "accepted" ledger). */
+    public int acceptedCount() {
+        int n = 0;
+        for (RecipientResult r : recipients) {
+            if (r.wasAccepted()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The summary status. */
+    public MessageStatus status() {
+        int ok = count(RecipientStatus.SUCCEEDED);
+        if (ok == recipients.length) {
+            return MessageStatus.SUCCEEDED;
+        }
+        if (ok > 0) {
+            return MessageStatus.PARTIAL;
+        }
+        return count(RecipientStatus.UNKNOWN) > 0 ? MessageStatus.UNKNOWN : MessageStatus.FAILED;
+    }
+
+    /** The reply to the end of data, when one came (e.g. {@code 250 2.0.0 Ok: queued as A1}). */
+    public Optional<SmtpReply> finalReply() {
+        return Optional.ofNullable(finalReply);
+    }
+
+    /**
+     * Errors of the transaction that did not decide any recipient's status (e.g. the DATA and
+     * lone-dot replies when every RCPT TO was refused, a RCPT reply after MAIL FROM had failed).
+     */
+    public List<SmtpError> details() {
+        return List.copyOf(details);
+    }
+
+    /**
+     * Whether the end of data may have reached the server. When false, nothing of this message can
+     * have been delivered, so it is safe to send it again.
+     */
+    public boolean contentCommitted() {
+        return contentCommitted;
+    }
+
+    /** The first error found on a recipient, or the first detail; empty for a message that SUCCEEDED. */
+    public Optional<SmtpError> firstError() {
+        for (RecipientResult r : recipients) {
+            if (r.error().isPresent()) {
+                return r.error();
+            }
+        }
+        return details.isEmpty() ? Optional.empty() : Optional.of(details.get(0));
+    }
+
+    RecipientResult recipient(int index) {
+        return recipients[index];
+    }
+
+    void update(int index, UnaryOperator<RecipientResult> transition) {
+        recipients[index] = transition.apply(recipients[index]);
+    }
+
+    /** Applies {@code transition} to every recipient whose status is {@code status}. */
+    void updateAll(RecipientStatus status, UnaryOperator<RecipientResult> transition) {
+        for (int i = 0; i < recipients.length; i++) {
+            if (recipients[i].status() == status) {
+                recipients[i] = transition.apply(recipients[i]);
+            }
+        }
+    }
+
+    void addDetail(SmtpError error) {
+        details.add(error);
+    }
+
+    void finalReply(SmtpReply reply) {
+        this.finalReply = reply;
+    }
+
+    void markContentCommitted() {
+        this.contentCommitted = true;
+    }
+
+    @Override
+    public String toString() {
+        return "MessageLedger[" + status() + " " + Arrays.toString(recipients) + "]";
+    }
+}

@@ -1,0 +1,80 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The ledger entry of one recipient: its status, the reply its RCPT TO got, and the error that
+ * decided a FAILED or UNKNOWN status. Immutable; the ledger replaces it on every transition.
+ */
+public final class RecipientResult {
+
+    private final String address;
+    private final RecipientStatus status;
+    private final SmtpReply rcptReply;
+    private final SmtpError error;
+
+    RecipientResult(String address, RecipientStatus status, SmtpReply rcptReply, SmtpError error) {
+        this.address = Objects.requireNonNull(address);
+        this.status = Objects.requireNonNull(status);
+        this.rcptReply = rcptReply;
+        this.error = error;
+    }
+
+    /** The envelope address (RCPT TO). */
+    public String address() {
+        return address;
+    }
+
+    /** The status. */
+    public RecipientStatus status() {
+        return status;
+    }
+
+    /** True if RCPT TO got a 2yz reply (counted in the "accepted" ledger), whatever happened next. */
+    public boolean wasAccepted() {
+        return rcptReply != null && rcptReply.isPositiveCompletion();
+    }
+
+    /** The reply to this recipient's RCPT TO, when one came. */
+    public Optional<SmtpReply> rcptReply() {
+        return Optional.ofNullable(rcptReply);
+    }
+
+    /** The error behind a FAILED or UNKNOWN status. */
+    public Optional<SmtpError> error() {
+        return Optional.ofNullable(error);
+    }
+
+    RecipientResult accepted(SmtpReply reply) {
+        require(status == RecipientStatus.PENDING, RecipientStatus.ACCEPTED);
+        return new RecipientResult(address, RecipientStatus.ACCEPTED, reply, null);
+    }
+
+    RecipientResult succeeded() {
+        require(status == RecipientStatus.ACCEPTED, RecipientStatus.SUCCEEDED);
+        return new RecipientResult(address, RecipientStatus.SUCCEEDED, rcptReply, null);
+    }
+
+    RecipientResult failed(SmtpReply reply, SmtpError cause) {
+        require(!status.isFinal(), RecipientStatus.FAILED);
+        return new RecipientResult(address, RecipientStatus.FAILED, reply != null ? reply : rcptReply, cause);
+    }
+
+    RecipientResult unknown(SmtpError cause) {
+        require(status == RecipientStatus.ACCEPTED, RecipientStatus.UNKNOWN);
+        return new RecipientResult(address, RecipientStatus.UNKNOWN, rcptReply, cause);
+    }
+
+    private void require(boolean ok, RecipientStatus to) {
+        if (!ok) {
+            throw new IllegalStateException("recipient " + address + ": " + status + " -> " + to);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return address + " " + status + (error != null ? " " + error : "");
+    }
+}

@@ -1,0 +1,13 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+
+/** Receives the outcome of one step of a flight: exactly one of the two methods is called, once. */
+interface ReplyHandler {
+
+    /** The step's reply arrived. */
+    void onReply(SmtpReply reply);
+
+    /** The step got no reply: the connection ended (timeout, reset, EOF, a 421 earlier, a local failure). */
+    void onNoReply(SmtpError error);
+}

@@ -1,0 +1,88 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.Capabilities;
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Opens the session on a connected wire: greeting, EHLO (HELO on 500/502), STARTTLS per the
+ * policy, EHLO again over TLS with every capability learnt before forgotten (RFC 3207 §4.2), then
+ * AUTH. Each of these commands ends a group: it is written alone and its reply awaited.
+ */
+final class SessionSetup {
+
+    private final Wire wire;
+    private final CommandPipeline pipeline;
+    private final ConnectionSettings settings;
+
+    SessionSetup(Wire wire, CommandPipeline pipeline, ConnectionSettings settings) {
+        this.wire = wire;
+        this.pipeline = pipeline;
+        this.settings = settings;
+    }
+
+    /** Runs the set-up and returns the capabilities in effect. The caller closes the wire on failure. */
+    Capabilities run() throws IOException {
+        SmtpReply greeting = wire.readReply("greeting", settings.greetingTimeout());
+        if (greeting.code() != 220) {
+            throw new SmtpReplyException(SmtpError.ofReply("greeting", greeting));
+        }
+        Capabilities capabilities = hello();
+        TlsMode mode = settings.tlsMode();
+        if (mode == TlsMode.STARTTLS_OPPORTUNISTIC || mode == TlsMode.STARTTLS_REQUIRED) {
+            capabilities = startTls(capabilities, mode == TlsMode.STARTTLS_REQUIRED);
+        }
+        if (settings.credentials() != null) {
+            new Authenticator(this, settings).authenticate(capabilities, wire.isTls());
+        }
+        return capabilities;
+    }
+
+    private Capabilities startTls(Capabilities capabilities, boolean required) throws IOException {
+        if (!capabilities.startTls()) {
+            if (required) {
+                throw new SmtpSecurityException("STARTTLS is required but the server did not advertise it", null);
+            }
+            return capabilities;
+        }
+        SmtpReply reply = call(SmtpCommand.startTls(), settings.commandTimeout());
+        if (reply.code() != 220) {
+            if (required) {
+                throw new SmtpSecurityException("STARTTLS is required but the server refused it: " + reply,
+                        SmtpError.ofReply("STARTTLS", reply));
+            }
+            return capabilities;
+        }
+        if (wire.hasUnreadInput()) {
+            throw new SmtpProtocolException("unexpected data after the STARTTLS reply (possible command injection);"
+                    + " connection aborted");
+        }
+        wire.startTls(settings, settings.commandTimeout());
+        return hello();
+    }
+
+    private Capabilities hello() throws IOException {
+        SmtpReply reply = call(SmtpCommand.ehlo(settings.ehloName()), settings.commandTimeout());
+        if (reply.isPositiveCompletion()) {
+            return Capabilities.fromEhloReply(reply);
+        }
+        if (reply.code() == 500 || reply.code() == 502) {
+            SmtpReply helo = call(SmtpCommand.helo(settings.ehloName()), settings.commandTimeout());
+            if (helo.isPositiveCompletion()) {
+                return Capabilities.NONE;
+            }
+            throw new SmtpReplyException(SmtpError.ofReply("HELO", helo));
+        }
+        throw new SmtpReplyException(SmtpError.ofReply("EHLO", reply));
+    }
+
+    /** Writes one command alone and waits for its reply. */
+    SmtpReply call(SmtpCommand command, Duration timeout) throws IOException {
+        wire.send(command);
+        pipeline.countRoundTrip();
+        return wire.readReply(command.display(), timeout);
+    }
+}

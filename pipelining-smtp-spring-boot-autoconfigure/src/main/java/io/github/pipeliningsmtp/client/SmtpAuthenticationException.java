@@ -1,0 +1,20 @@
+package io.github.pipeliningsmtp.client;
+
+/**
+ * AUTH was refused (RFC 4954 §6), e.g. {@code {AUTH PLAIN, 535 5.7.8 Authentication credentials
+ * invalid}}, or no mechanism both sides support was found. Never contains credentials.
+ */
+public class SmtpAuthenticationException extends SmtpException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** @param error the AUTH command (as {@code AUTH <mechanism>}) and the final reply */
+    public SmtpAuthenticationException(SmtpError error) {
+        super("SMTP authentication failed: " + error, error, null);
+    }
+
+    /** No usable mechanism; no AUTH command was written. */
+    public SmtpAuthenticationException(String message) {
+        super(message, null, null);
+    }
+}

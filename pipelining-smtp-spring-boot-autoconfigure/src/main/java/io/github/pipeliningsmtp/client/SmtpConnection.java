@@ -1,0 +1,211 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.Capabilities;
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One SMTP session: opened (greeting, EHLO, STARTTLS, AUTH) by {@link #open}, then any number of
+ * {@link #send} calls, then {@link #close()} (QUIT). Replies are paired with commands by counting;
+ * see {@link TransactionRunner} for how a batch is pipelined.
+ *
+ * <p>Thread-safety: one thread at a time (a pool lends it to one borrower). {@link #state()} may be
+ * read from any thread. A connection whose state is not {@link State#READY} must not be used again:
+ * the server closed it, replied 421, broke the protocol, or timed out.
+ */
+public final class SmtpConnection implements Closeable {
+
+    private static final System.Logger LOG = System.getLogger(SmtpConnection.class.getName());
+    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Where a connection stands. */
+    public enum State {
+        /** Usable. */
+        READY,
+        /** Ended by the server or an error; close it. */
+        BROKEN,
+        /** Closed. */
+        CLOSED
+    }
+
+    private final ConnectionSettings settings;
+    private final Wire wire;
+    private final CommandPipeline pipeline;
+    private final TransactionRunner runner;
+    private final Capabilities capabilities;
+    private final long openedAtNanos = System.nanoTime();
+    private volatile State state = State.READY;
+    private long messagesSent;
+
+    private SmtpConnection(ConnectionSettings settings, Wire wire, CommandPipeline pipeline, Capabilities capabilities) {
+        this.settings = settings;
+        this.wire = wire;
+        this.pipeline = pipeline;
+        this.runner = new TransactionRunner(pipeline, settings);
+        this.capabilities = capabilities;
+    }
+
+    /**
+     * Connects and opens the session.
+     *
+     * @throws SmtpTimeoutException         connect, greeting or a set-up command timed out
+     * @throws SmtpReplyException           the greeting or EHLO/HELO was refused (e.g. 554)
+     * @throws SmtpSecurityException        the TLS policy or the plaintext-AUTH rule forbade going on
+     * @throws SmtpAuthenticationException  AUTH was refused or impossible
+     * @throws javax.net.ssl.SSLException   the TLS handshake failed (certificate, hostname)
+     * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException malformed reply or data after STARTTLS
+     * @throws IOException                  connect refused, reset, EOF
+     */
+    public static SmtpConnection open(ConnectionSettings settings) throws IOException {
+        Wire wire = Wire.connect(settings);
+        CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout());
+        try {
+            Capabilities capabilities = new SessionSetup(wire, pipeline, settings).run();
+            LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
+                    wire.isTls(), capabilities);
+            return new SmtpConnection(settings, wire, pipeline, capabilities);
+        } catch (IOException | RuntimeException e) {
+            wire.abort();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends the messages in order on this connection, pipelined when the server advertises
+     * PIPELINING and the settings allow it, and returns one ledger per message in the same order.
+     * Server refusals are in the ledgers, never thrown. If the connection ends midway, the messages
+     * it had not reached are FAILED (transient, not sent) and the connection is {@link State#BROKEN}.
+     *
+     * @throws IllegalArgumentException if an address or parameter could not be written safely (CR,
+     *                                  LF, NUL...); nothing is written and the connection stays usable
+     * @throws IllegalStateException    if the connection is not READY
+     */
+    public List<MessageLedger> send(List<OutgoingMessage> messages) {
+        List<Transaction> transactions = new ArrayList<>(messages.size());
+        for (OutgoingMessage m : messages) {
+            transactions.add(new Transaction(m));
+        }
+        requireReady();
+        runner.run(transactions, isPipelining());
+        messagesSent += messages.size();
+        if (!runner.usable()) {
+            state = State.BROKEN;
+            wire.abort();
+        }
+        List<MessageLedger> ledgers = new ArrayList<>(transactions.size());
+        for (Transaction t : transactions) {
+            ledgers.add(t.ledger());
+        }
+        return ledgers;
+    }
+
+    /** Sends NOOP and returns its reply; a failure leaves the connection BROKEN. */
+    public SmtpReply noop() throws IOException {
+        return call(SmtpCommand.noop());
+    }
+
+    private SmtpReply call(SmtpCommand command) throws IOException {
+        requireReady();
+        try {
+            wire.send(command);
+            pipeline.countRoundTrip();
+            SmtpReply reply = wire.readReply(command.display(), settings.commandTimeout());
+            if (reply.isServiceClosing()) {
+                markBroken();
+            }
+            return reply;
+        } catch (IOException | RuntimeException e) {
+            markBroken();
+            throw e;
+        }
+    }
+
+    private void markBroken() {
+        state = State.BROKEN;
+        wire.abort();
+    }
+
+    /** The capabilities in effect (after STARTTLS, those of the second EHLO). */
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** Whether batches are pipelined: PIPELINING advertised and allowed by the settings. */
+    public boolean isPipelining() {
+        return settings.pipelining() && capabilities.pipelining();
+    }
+
+    /** Whether the session is encrypted (implicit TLS or STARTTLS). */
+    public boolean isTls() {
+        return wire.isTls();
+    }
+
+    /** The state. */
+    public State state() {
+        return state;
+    }
+
+    /**
+     * For an idle connection about to be reused: true if it is not READY, or the server closed it or
+     * sent something unasked (a 421 or 451 waiting in the socket). Waits at most 1 ms.
+     */
+    public boolean isStale() {
+        return state != State.READY || wire.isStale();
+    }
+
+    /** Round trips so far (a write followed by a wait for replies), set-up included. */
+    public long roundTrips() {
+        return pipeline.roundTrips();
+    }
+
+    /** Commands written so far, set-up included. */
+    public long commandsSent() {
+        return pipeline.commandsSent();
+    }
+
+    /** Messages handed to {@link #send} so far. */
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    /** Time since the connection was opened. */
+    public Duration age() {
+        return Duration.ofNanos(System.nanoTime() - openedAtNanos);
+    }
+
+    /**
+     * QUIT (waiting at most 5 s or the command timeout for 221) when READY, then closes the socket.
+     * Never throws; idempotent.
+     */
+    @Override
+    public void close() {
+        if (state == State.READY && !wire.isStale()) {
+            try {
+                wire.send(SmtpCommand.quit());
+                wire.readReply("QUIT", settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
+                        ? settings.commandTimeout() : QUIT_TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "QUIT failed: {0}", e.toString());
+            }
+        }
+        state = State.CLOSED;
+        wire.abort();
+    }
+
+    private void requireReady() {
+        if (state != State.READY) {
+            throw new IllegalStateException("connection is " + state);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SmtpConnection[" + settings.host() + ":" + settings.port() + " " + state + "]";
+    }
+}

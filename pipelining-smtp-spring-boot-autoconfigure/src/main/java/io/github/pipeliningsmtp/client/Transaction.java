@@ -1,0 +1,193 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One mail transaction (RFC 5321 §3.3) and the ledger it fills: the commands are built, and so
+ * validated, before anything is written; each reply handler applies the rules of the error model.
+ *
+ * <ul>
+ *   <li>MAIL FROM refused: every recipient fails with the MAIL FROM error; RCPT replies are details.</li>
+ *   <li>RCPT TO refused: that recipient fails with its own reply; the others go on (partial delivery).</li>
+ *   <li>DATA refused: accepted recipients fail with the DATA error.</li>
+ *   <li>End of data: 2yz makes accepted recipients SUCCEEDED, otherwise FAILED.</li>
+ *   <li>No reply to the end of data after the terminator may have been written: UNKNOWN.</li>
+ * </ul>
+ * Used by one thread at a time (the writer thread only marks the content committed).
+ */
+final class Transaction {
+
+    private final OutgoingMessage message;
+    private final MessageLedger ledger;
+    private final SmtpCommand mailFrom;
+    private final List<SmtpCommand> rcptTo;
+    private SmtpError mailError;
+    private boolean dataGo;
+    private boolean ended;
+
+    /** @throws IllegalArgumentException if an address cannot be written safely */
+    Transaction(OutgoingMessage message) {
+        this.message = message;
+        this.ledger = new MessageLedger(message.envelope());
+        this.mailFrom = SmtpCommand.mailFrom(message.envelope().mailFrom(), Map.of());
+        this.rcptTo = message.envelope().recipients().stream().map(r -> SmtpCommand.rcptTo(r, Map.of())).toList();
+    }
+
+    MessageLedger ledger() {
+        return ledger;
+    }
+
+    SmtpCommand mailFromCommand() {
+        return mailFrom;
+    }
+
+    List<SmtpCommand> rcptToCommands() {
+        return rcptTo;
+    }
+
+    MessageContent content() {
+        return message.content();
+    }
+
+    boolean mailAccepted() {
+        return mailError == null;
+    }
+
+    boolean anyAccepted() {
+        return ledger.count(RecipientStatus.ACCEPTED) > 0;
+    }
+
+    /** DATA got 354: content (or a lone dot) must follow. */
+    boolean dataGo() {
+        return dataGo;
+    }
+
+    /** Whether the transaction ended with a failure the server may still hold state for: RSET before the next MAIL. */
+    boolean needsReset() {
+        return !ended;
+    }
+
+    ReplyHandler mailHandler() {
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                if (!reply.isPositiveCompletion()) {
+                    mailError = SmtpError.ofReply(mailFrom.display(), reply);
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                mailError = error;
+            }
+        };
+    }
+
+    ReplyHandler rcptHandler(int index) {
+        String display = rcptTo.get(index).display();
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                if (mailError != null) {
+                    ledger.update(index, r -> r.failed(reply, mailError));
+                    if (!reply.isPositiveCompletion()) {
+                        ledger.addDetail(SmtpError.ofReply(display, reply));
+                    }
+                } else if (reply.isPositiveCompletion()) {
+                    ledger.update(index, r -> r.accepted(reply));
+                } else {
+                    ledger.update(index, r -> r.failed(reply, SmtpError.ofReply(display, reply)));
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                ledger.update(index, r -> r.failed(null, mailError != null ? mailError : error));
+            }
+        };
+    }
+
+    ReplyHandler dataHandler() {
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                if (reply.code() == 354) {
+                    dataGo = true;
+                    return;
+                }
+                SmtpError error = SmtpError.ofReply("DATA", reply);
+                if (anyAccepted()) {
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                } else {
+                    ledger.addDetail(error);
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+            }
+        };
+    }
+
+    /** Marks the content committed; runs on the writing thread just before the terminator. */
+    Runnable beforeTerminator() {
+        return ledger::markContentCommitted;
+    }
+
+    ReplyHandler endOfDataHandler() {
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                ended = true;
+                ledger.finalReply(reply);
+                if (reply.isPositiveCompletion()) {
+                    ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
+                } else {
+                    SmtpError error = SmtpError.ofReply("DATA (end of data)", reply);
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                if (ledger.contentCommitted()) {
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.unknown(error));
+                } else {
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                }
+            }
+        };
+    }
+
+    /** The reply to a lone "." sent because 354 came although no RCPT TO was accepted. */
+    ReplyHandler loneDotHandler() {
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                ended = true;
+                if (!reply.isPositiveCompletion()) {
+                    ledger.addDetail(SmtpError.ofReply("DATA (end of data)", reply));
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                ledger.addDetail(error);
+            }
+        };
+    }
+
+    /**
+     * Settles every recipient still PENDING or ACCEPTED as FAILED with {@code reason} (a message the
+     * connection never reached, or a transaction cut short before its content). Idempotent.
+     */
+    void settle(SmtpError reason) {
+        SmtpError why = mailError != null ? mailError : reason;
+        ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
+        ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
+    }
+}

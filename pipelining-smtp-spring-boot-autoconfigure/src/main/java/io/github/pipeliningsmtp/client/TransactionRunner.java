@@ -1,0 +1,161 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.util.List;
+
+/**
+ * Sends a list of transactions on one connection.
+ *
+ * <p>With PIPELINING (RFC 2920) every round trip is one flight: the content and end of data of the
+ * previous message (or a lone {@code .} when its DATA got 354 but no RCPT TO was accepted, or RSET
+ * when it failed before DATA), then MAIL FROM, every RCPT TO and DATA of the next, DATA last
+ * (§3.1). N messages cost N + 1 round trips. Without PIPELINING every command waits for its reply,
+ * and DATA is not sent when no recipient was accepted.
+ *
+ * <p>Used by one thread at a time; holds the state that outlives one call: whether the last
+ * transaction left the server needing RSET, and whether the connection is still usable.
+ */
+final class TransactionRunner {
+
+    private final CommandPipeline pipeline;
+    private final ConnectionSettings settings;
+    private boolean needsReset;
+    private boolean usable = true;
+    private SmtpError endError;
+
+    TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings) {
+        this.pipeline = pipeline;
+        this.settings = settings;
+    }
+
+    boolean usable() {
+        return usable;
+    }
+
+    /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
+    void run(List<Transaction> transactions, boolean pipelining) {
+        if (pipelining) {
+            runPipelined(transactions);
+        } else {
+            runSequential(transactions);
+        }
+        SmtpError notSent = endError != null ? SmtpError.notAnswered("MAIL FROM", endError)
+                : SmtpError.local("MAIL FROM", "not sent", null);
+        for (Transaction tx : transactions) {
+            tx.settle(notSent);
+        }
+    }
+
+    private void runPipelined(List<Transaction> transactions) {
+        Transaction previous = null;
+        for (Transaction tx : transactions) {
+            Flight flight = new Flight();
+            if (previous != null) {
+                completion(flight, previous);
+            } else if (needsReset) {
+                flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+            }
+            envelope(flight, tx);
+            if (!execute(flight)) {
+                return;
+            }
+            previous = tx;
+        }
+        if (previous != null) {
+            if (previous.dataGo()) {
+                Flight last = new Flight();
+                completion(last, previous);
+                if (!execute(last)) {
+                    return;
+                }
+            }
+            needsReset = previous.needsReset();
+        }
+    }
+
+    private void runSequential(List<Transaction> transactions) {
+        for (Transaction tx : transactions) {
+            if (needsReset && !single(SmtpCommand.rset(), settings.commandTimeout(), resetHandler())) {
+                return;
+            }
+            needsReset = true;
+            if (!single(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler())) {
+                return;
+            }
+            if (!tx.mailAccepted()) {
+                continue;
+            }
+            List<SmtpCommand> rcpts = tx.rcptToCommands();
+            for (int i = 0; i < rcpts.size(); i++) {
+                if (!single(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i))) {
+                    return;
+                }
+            }
+            if (!tx.anyAccepted()) {
+                continue;
+            }
+            if (!single(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler()) || !tx.dataGo()) {
+                if (!usable) {
+                    return;
+                }
+                continue;
+            }
+            Flight content = new Flight();
+            completion(content, tx);
+            if (!execute(content)) {
+                return;
+            }
+            needsReset = tx.needsReset();
+        }
+    }
+
+    /** What ends the previous transaction: its content (or a lone dot), or RSET when DATA got no 354. */
+    private void completion(Flight flight, Transaction tx) {
+        if (!tx.dataGo()) {
+            flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+        } else if (tx.anyAccepted()) {
+            flight.content(tx.content(), tx.beforeTerminator(), settings.dataTimeout(), tx.endOfDataHandler());
+        } else {
+            flight.content(out -> { }, () -> { }, settings.commandTimeout(), tx.loneDotHandler());
+        }
+    }
+
+    private void envelope(Flight flight, Transaction tx) {
+        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler());
+        List<SmtpCommand> rcpts = tx.rcptToCommands();
+        for (int i = 0; i < rcpts.size(); i++) {
+            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+        }
+        flight.command(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
+    }
+
+    private boolean single(SmtpCommand command, java.time.Duration timeout, ReplyHandler handler) {
+        return execute(new Flight().command(command, timeout, handler));
+    }
+
+    private boolean execute(Flight flight) {
+        if (!pipeline.execute(flight)) {
+            usable = false;
+            endError = pipeline.endError();
+        }
+        return usable;
+    }
+
+    private ReplyHandler resetHandler() {
+        return new ReplyHandler() {
+            @Override
+            public void onReply(SmtpReply reply) {
+                if (!reply.isPositiveCompletion()) {
+                    // a server that cannot reset is in an unknown state: retire the connection after this batch
+                    usable = false;
+                }
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                usable = false;
+            }
+        };
+    }
+}

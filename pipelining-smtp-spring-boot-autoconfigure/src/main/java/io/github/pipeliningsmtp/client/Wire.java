@@ -1,0 +1,212 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.protocol.ReplyDecoder;
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The socket of one connection, its buffered output and its reply reader. Replies are read by one
+ * thread at a time; the output is written by one thread at a time (the reader's or a writer's).
+ * {@link #abort()} may be called from any thread and unblocks both.
+ */
+final class Wire {
+
+    static final System.Logger WIRE_LOG = System.getLogger("io.github.pipeliningsmtp.wire");
+
+    private final Socket raw;
+    private Socket socket;
+    private InputStream in;
+    private ProgressOutputStream progress;
+    private OutputStream out;
+    private ReplyDecoder decoder = new ReplyDecoder();
+    private final ArrayDeque<SmtpReply> replies = new ArrayDeque<>();
+    private final byte[] readBuffer = new byte[16 * 1024];
+
+    private Wire(Socket raw) throws IOException {
+        this.raw = raw;
+        use(raw);
+    }
+
+    /**
+     * Connects to the first address of the host that answers, with the connect timeout, and with
+     * implicit TLS does the handshake (bounded by the greeting timeout).
+     */
+    static Wire connect(ConnectionSettings s) throws IOException {
+        InetAddress[] addresses = s.resolver().resolve(s.host());
+        IOException last = null;
+        for (InetAddress address : addresses) {
+            Socket socket = new Socket();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.connect(new InetSocketAddress(address, s.port()), (int) s.connectTimeout().toMillis());
+                Wire wire = new Wire(socket);
+                if (s.tlsMode() == TlsMode.IMPLICIT) {
+                    wire.startTls(s, s.greetingTimeout());
+                }
+                return wire;
+            } catch (SocketTimeoutException e) {
+                closeQuietly(socket);
+                last = new SmtpTimeoutException("connect to " + address.getHostAddress() + ":" + s.port(),
+                        s.connectTimeout().toMillis(), e);
+            } catch (IOException e) {
+                closeQuietly(socket);
+                last = e;
+            }
+        }
+        throw last != null ? last : new IOException("no address for " + s.host());
+    }
+
+    private void use(Socket s) throws IOException {
+        this.socket = s;
+        this.in = s.getInputStream();
+        this.progress = new ProgressOutputStream(s.getOutputStream());
+        this.out = new BufferedOutputStream(progress, 16 * 1024);
+        this.decoder = new ReplyDecoder();
+    }
+
+    /** Wraps the socket in TLS and handshakes; the host is the SNI name and, if verified, the expected identity. */
+    void startTls(ConnectionSettings s, Duration handshakeTimeout) throws IOException {
+        SSLContext context;
+        try {
+            context = s.sslContext() != null ? s.sslContext() : SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException("no default SSLContext", e);
+        }
+        SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(raw, s.host(), s.port(), true);
+        SSLParameters params = ssl.getSSLParameters();
+        if (s.verifyHostname()) {
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+        }
+        try {
+            params.setServerNames(List.of(new SNIHostName(s.host())));
+        } catch (IllegalArgumentException ipLiteral) {
+            // an IP address is not a server name for SNI (RFC 6066 §3)
+        }
+        ssl.setSSLParameters(params);
+        ssl.setSoTimeout((int) handshakeTimeout.toMillis());
+        try {
+            ssl.startHandshake();
+        } catch (SocketTimeoutException e) {
+            throw new SmtpTimeoutException("TLS handshake", handshakeTimeout.toMillis(), e);
+        }
+        use(ssl);
+    }
+
+    boolean isTls() {
+        return socket instanceof SSLSocket;
+    }
+
+    /** The buffered output; flush to send. */
+    OutputStream out() {
+        return out;
+    }
+
+    /** Octets handed to the socket so far. */
+    long octetsWritten() {
+        return progress.written();
+    }
+
+    /** Writes one command and flushes. */
+    void send(SmtpCommand command) throws IOException {
+        trace("C: {0}", command);
+        out.write(command.bytes());
+        out.flush();
+    }
+
+    /**
+     * The next reply, waiting at most {@code timeout} for it.
+     *
+     * @param awaited the command whose reply this is, for messages
+     * @throws SmtpTimeoutException when the timeout runs out
+     * @throws EOFException         when the server closed the connection
+     * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException on a malformed reply
+     */
+    SmtpReply readReply(String awaited, Duration timeout) throws IOException {
+        while (replies.isEmpty()) {
+            int n;
+            try {
+                socket.setSoTimeout((int) timeout.toMillis());
+                n = in.read(readBuffer);
+            } catch (SocketTimeoutException e) {
+                throw new SmtpTimeoutException(awaited, timeout.toMillis(), e);
+            }
+            if (n < 0) {
+                throw new EOFException("connection closed by the server while waiting for the reply to " + awaited);
+            }
+            decoder.decode(readBuffer, 0, n, replies::add);
+        }
+        SmtpReply reply = replies.poll();
+        trace("S: {0}", reply);
+        return reply;
+    }
+
+    /** True if a reply or part of one, or any byte, has arrived that nothing asked for. */
+    boolean hasUnreadInput() throws IOException {
+        return !replies.isEmpty() || decoder.hasPartialReply() || in.available() > 0;
+    }
+
+    /**
+     * For an idle connection: true if the server closed it or sent something unasked (a 421 or 451
+     * while idle). Waits at most 1 ms.
+     */
+    boolean isStale() {
+        try {
+            if (hasUnreadInput()) {
+                return true;
+            }
+            socket.setSoTimeout(1);
+            int n = in.read(readBuffer);
+            if (n < 0) {
+                return true;
+            }
+            decoder.decode(readBuffer, 0, n, replies::add);
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Closes at once, from any thread: the TCP socket first, so a thread blocked in a TLS write is released. */
+    void abort() {
+        closeQuietly(raw);
+        closeQuietly(socket);
+    }
+
+    boolean isClosed() {
+        return raw.isClosed();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    static void trace(String format, Object arg) {
+        if (WIRE_LOG.isLoggable(Level.TRACE)) {
+            WIRE_LOG.log(Level.TRACE, format, arg);
+        }
+    }
+}
