@@ -41,6 +41,8 @@ public final class ConnectionSettings {
     private final Credentials credentials;
     private final String authMechanism;
     private final boolean pipelining;
+    private final int receiveBufferSize;
+    private final int sendBufferSize;
 
     private ConnectionSettings(Builder b) {
         this.host = b.host;
@@ -58,6 +60,8 @@ public final class ConnectionSettings {
         this.credentials = b.credentials;
         this.authMechanism = b.authMechanism;
         this.pipelining = b.pipelining;
+        this.receiveBufferSize = b.receiveBufferSize;
+        this.sendBufferSize = b.sendBufferSize;
     }
 
     /**
@@ -152,6 +156,16 @@ public final class ConnectionSettings {
         return pipelining;
     }
 
+    /** SO_RCVBUF in bytes, set before connecting; 0 leaves the operating system's default and auto-tuning. */
+    public int receiveBufferSize() {
+        return receiveBufferSize;
+    }
+
+    /** SO_SNDBUF in bytes, set before connecting; 0 leaves the operating system's default and auto-tuning. */
+    public int sendBufferSize() {
+        return sendBufferSize;
+    }
+
     @Override
     public String toString() {
         return "ConnectionSettings[" + host + ":" + port + ", tls=" + tlsMode + ", verifyHostname=" + verifyHostname
@@ -175,6 +189,8 @@ public final class ConnectionSettings {
         private Credentials credentials;
         private String authMechanism;
         private boolean pipelining = true;
+        private int receiveBufferSize;
+        private int sendBufferSize;
 
         private Builder(String host, int port) {
             if (host == null || host.isBlank()) {
@@ -263,6 +279,27 @@ public final class ConnectionSettings {
         /** Pipeline when advertised (default true); false sends one command at a time. */
         public Builder pipelining(boolean pipelining) {
             this.pipelining = pipelining;
+            return this;
+        }
+
+        /**
+         * SO_RCVBUF in bytes (0, the default, keeps the operating system's auto-tuning). A small
+         * buffer bounds memory per connection; the client still never deadlocks on large groups.
+         */
+        public Builder receiveBufferSize(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("receiveBufferSize must be >= 0");
+            }
+            this.receiveBufferSize = bytes;
+            return this;
+        }
+
+        /** SO_SNDBUF in bytes (0, the default, keeps the operating system's auto-tuning). */
+        public Builder sendBufferSize(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("sendBufferSize must be >= 0");
+            }
+            this.sendBufferSize = bytes;
             return this;
         }
 

@@ -19,13 +19,26 @@ public interface MessageContent {
      *
      * @throws IOException        when the connection fails while writing (not the content's fault)
      * @throws MessagingException when the content cannot be produced; the message then fails with
-     *                            {@link FailureType#LOCAL} and nothing of it is delivered
+     *                            {@link FailureType#LOCAL}, no terminator is sent and nothing of it is delivered
      */
     void writeTo(OutputStream out) throws IOException, MessagingException;
 
-    /** Content from a Jakarta Mail message, through {@link MimeMessage#writeTo(OutputStream)}. */
+    /**
+     * Checks the content before MAIL FROM is written; a failure fails the message with
+     * {@link FailureType#LOCAL} and nothing of it is sent. The default checks nothing.
+     *
+     * @throws MessagingException when the content must not be sent
+     */
+    default void check() throws MessagingException {
+    }
+
+    /**
+     * Content from a Jakarta Mail message, through {@link MimeMessage#writeTo(OutputStream)}. Its
+     * check refuses a header with a line break that does not fold (CRLF not followed by a space or
+     * tab), which would inject a header line (RFC 5322 §2.2.3).
+     */
     static MessageContent of(MimeMessage message) {
-        return message::writeTo;
+        return new MimeMessageContent(message);
     }
 
     /** Content from bytes already in memory (tests, small messages). */

@@ -2,6 +2,7 @@ package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
+import jakarta.mail.MessagingException;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +25,7 @@ final class Transaction {
     private final MessageLedger ledger;
     private final SmtpCommand mailFrom;
     private final List<SmtpCommand> rcptTo;
+    private final SmtpError localError;
     private SmtpError mailError;
     private boolean dataGo;
     private boolean ended;
@@ -34,6 +36,21 @@ final class Transaction {
         this.ledger = new MessageLedger(message.envelope());
         this.mailFrom = SmtpCommand.mailFrom(message.envelope().mailFrom(), Map.of());
         this.rcptTo = message.envelope().recipients().stream().map(r -> SmtpCommand.rcptTo(r, Map.of())).toList();
+        this.localError = check(message.content());
+    }
+
+    private static SmtpError check(MessageContent content) {
+        try {
+            content.check();
+            return null;
+        } catch (MessagingException | RuntimeException e) {
+            return SmtpError.local("DATA (content)", "content refused before sending: " + e.getMessage(), e);
+        }
+    }
+
+    /** False when the content failed its check: the transaction is not started at all. */
+    boolean sendable() {
+        return localError == null;
     }
 
     MessageLedger ledger() {
@@ -186,7 +203,7 @@ final class Transaction {
      * connection never reached, or a transaction cut short before its content). Idempotent.
      */
     void settle(SmtpError reason) {
-        SmtpError why = mailError != null ? mailError : reason;
+        SmtpError why = localError != null ? localError : mailError != null ? mailError : reason;
         ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
         ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
     }

@@ -35,10 +35,11 @@ final class TransactionRunner {
 
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
     void run(List<Transaction> transactions, boolean pipelining) {
+        List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
         if (pipelining) {
-            runPipelined(transactions);
+            runPipelined(sendable);
         } else {
-            runSequential(transactions);
+            runSequential(sendable);
         }
         SmtpError notSent = endError != null ? SmtpError.notAnswered("MAIL FROM", endError)
                 : SmtpError.local("MAIL FROM", "not sent", null);

@@ -56,6 +56,12 @@ final class Wire {
             Socket socket = new Socket();
             try {
                 socket.setTcpNoDelay(true);
+                if (s.sendBufferSize() > 0) {
+                    socket.setSendBufferSize(s.sendBufferSize());
+                }
+                if (s.receiveBufferSize() > 0) {
+                    socket.setReceiveBufferSize(s.receiveBufferSize());
+                }
                 socket.connect(new InetSocketAddress(address, s.port()), (int) s.connectTimeout().toMillis());
                 Wire wire = new Wire(socket);
                 if (s.tlsMode() == TlsMode.IMPLICIT) {

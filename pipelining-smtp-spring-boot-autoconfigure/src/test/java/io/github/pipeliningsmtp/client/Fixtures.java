@@ -1,0 +1,109 @@
+package io.github.pipeliningsmtp.client;
+
+import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testing.ServerSession;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Shared set-up of the cases in ../shared/cases/CASES.md: default client settings and server replies. */
+final class Fixtures {
+
+    static final String HOST = "mail.example.com";
+    static final String SENDER = "sender@example.com";
+    static final String[] D_EHLO = {"250-mail.example.com", "250-PIPELINING", "250-SIZE 10485760", "250-8BITMIME",
+        "250-ENHANCEDSTATUSCODES", "250 AUTH PLAIN LOGIN"};
+    static final String[] D_EHLO_NO_PIPELINING = {"250-mail.example.com", "250-SIZE 10485760", "250-8BITMIME",
+        "250-ENHANCEDSTATUSCODES", "250 AUTH PLAIN LOGIN"};
+
+    private Fixtures() {
+    }
+
+    /** A scripted server with the default (normal) session. */
+    static ScriptedSmtpServer server() {
+        try {
+            return ScriptedSmtpServer.start();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The test resolver: mail.example.com is 127.0.0.1. Timeouts: connect 2 s, command 5 s, end of data 10 s. */
+    static ConnectionSettings.Builder settings(ScriptedSmtpServer server) {
+        return settings(server.port());
+    }
+
+    static ConnectionSettings.Builder settings(int port) {
+        return ConnectionSettings.builder(HOST, port)
+                .resolver(host -> new InetAddress[] {InetAddress.getLoopbackAddress()})
+                .connectTimeout(Duration.ofSeconds(2))
+                .greetingTimeout(Duration.ofSeconds(5))
+                .commandTimeout(Duration.ofSeconds(5))
+                .dataTimeout(Duration.ofSeconds(10))
+                .ehloName("client.example.org");
+    }
+
+    static String rcpt(int n) {
+        return "rcpt-" + n + "@example.net";
+    }
+
+    /** A text/plain message of about {@code size} octets to the recipients. */
+    static OutgoingMessage message(int size, String... recipients) {
+        return message(body(size), recipients);
+    }
+
+    static OutgoingMessage message(String body, String... recipients) {
+        String content = "From: " + SENDER + "\r\nTo: " + String.join(", ", recipients)
+                + "\r\nSubject: test\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body;
+        return new OutgoingMessage(Envelope.of(SENDER, recipients),
+                MessageContent.of(content.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String body(int size) {
+        StringBuilder sb = new StringBuilder();
+        int line = 0;
+        while (sb.length() < size) {
+            sb.append("line ").append(line++).append(" of the body, plain text\r\n");
+        }
+        return sb.toString();
+    }
+
+    /** Greeting, then EHLO answered with the given lines. */
+    static void greet(ServerSession s, String... ehloLines) throws IOException {
+        s.reply("220 mail.example.com ESMTP test");
+        String ehlo = s.readLine();
+        if (ehlo == null || !ehlo.startsWith("EHLO")) {
+            throw new IllegalStateException("expected EHLO, got " + ehlo);
+        }
+        s.reply(ehloLines);
+    }
+
+    /** Answers QUIT if it comes, then ends the session. */
+    static void quit(ServerSession s) throws IOException {
+        String line = s.readLine();
+        if (line != null && line.equals("QUIT")) {
+            s.reply("221 2.0.0 Bye");
+        }
+        s.closeFin();
+    }
+
+    static List<String> rcpts(int from, int to) {
+        List<String> list = new ArrayList<>();
+        for (int i = from; i <= to; i++) {
+            list.add(rcpt(i));
+        }
+        return list;
+    }
+
+    static String[] array(List<String> list) {
+        return list.toArray(new String[0]);
+    }
+
+    static List<String> lines(String... lines) {
+        return Arrays.asList(lines);
+    }
+}
