@@ -22,6 +22,18 @@ public record Envelope(String mailFrom, List<String> recipients) {
         }
     }
 
+    /**
+     * Checks that every address can be written as MAIL FROM / RCPT TO without injecting anything.
+     *
+     * @throws IllegalArgumentException naming the problem (CR, LF, NUL, angle bracket...)
+     */
+    public void checkAddresses() {
+        io.github.pipeliningsmtp.protocol.SmtpCommand.mailFrom(mailFrom, java.util.Map.of());
+        for (String r : recipients) {
+            io.github.pipeliningsmtp.protocol.SmtpCommand.rcptTo(r, java.util.Map.of());
+        }
+    }
+
     /** Convenience factory. */
     public static Envelope of(String mailFrom, String... recipients) {
         return new Envelope(mailFrom, List.of(recipients));

@@ -23,6 +23,16 @@ public final class MessageLedger {
     private final List<SmtpError> details = new ArrayList<>();
     private SmtpReply finalReply;
     private volatile boolean contentCommitted;
+    private boolean started;
+
+    /**
+     * A ledger for a message that never reached a connection: every recipient FAILED with {@code error}.
+     */
+    public static MessageLedger notSent(Envelope envelope, SmtpError error) {
+        MessageLedger ledger = new MessageLedger(envelope);
+        ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, error));
+        return ledger;
+    }
 
     /** A ledger with every recipient PENDING. */
     public MessageLedger(Envelope envelope) {
@@ -102,6 +112,14 @@ public final class MessageLedger {
         return contentCommitted;
     }
 
+    /**
+     * Whether MAIL FROM was written for this message. When false, no byte of the transaction left the
+     * client, so the message may be sent on another connection without any risk of a second copy.
+     */
+    public boolean started() {
+        return started;
+    }
+
     /** The first error found on a recipient, or the first detail; empty for a message that SUCCEEDED. */
     public Optional<SmtpError> firstError() {
         for (RecipientResult r : recipients) {
@@ -135,6 +153,10 @@ public final class MessageLedger {
 
     void finalReply(SmtpReply reply) {
         this.finalReply = reply;
+    }
+
+    void markStarted() {
+        this.started = true;
     }
 
     void markContentCommitted() {

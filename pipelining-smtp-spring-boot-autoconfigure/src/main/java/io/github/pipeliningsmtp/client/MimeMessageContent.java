@@ -9,6 +9,8 @@ import java.util.Enumeration;
 /** {@link MessageContent} of a {@link MimeMessage}, with a header check against injected header lines. */
 final class MimeMessageContent implements MessageContent {
 
+    private static final String[] IGNORED_HEADERS = {"Bcc", "Content-Length"};
+
     private final MimeMessage message;
 
     MimeMessageContent(MimeMessage message) {
@@ -17,7 +19,8 @@ final class MimeMessageContent implements MessageContent {
 
     @Override
     public void writeTo(OutputStream out) throws IOException, MessagingException {
-        message.writeTo(out);
+        // as Transport.send does: Bcc recipients are in the envelope only, never in the content
+        message.writeTo(out, IGNORED_HEADERS);
     }
 
     @Override

@@ -39,7 +39,10 @@ public final class SmtpConnection implements Closeable {
     private final CommandPipeline pipeline;
     private final TransactionRunner runner;
     private final Capabilities capabilities;
+    private static final long RECHECK_AFTER_IDLE_NANOS = Duration.ofSeconds(1).toNanos();
+
     private final long openedAtNanos = System.nanoTime();
+    private volatile long lastActivityNanos = openedAtNanos;
     private volatile State state = State.READY;
     private long messagesSent;
 
@@ -87,13 +90,22 @@ public final class SmtpConnection implements Closeable {
      * @throws IllegalStateException    if the connection is not READY
      */
     public List<MessageLedger> send(List<OutgoingMessage> messages) {
+        return send(messages, DeliveryPolicy.PARTIAL);
+    }
+
+    /**
+     * As {@link #send(List)}, with the given policy for messages whose recipients are only partly
+     * accepted.
+     */
+    public List<MessageLedger> send(List<OutgoingMessage> messages, DeliveryPolicy policy) {
         List<Transaction> transactions = new ArrayList<>(messages.size());
         for (OutgoingMessage m : messages) {
             transactions.add(new Transaction(m));
         }
         requireReady();
-        runner.run(transactions, isPipelining());
+        runner.run(transactions, isPipelining(), policy);
         messagesSent += messages.size();
+        lastActivityNanos = System.nanoTime();
         if (!runner.usable()) {
             state = State.BROKEN;
             wire.abort();
@@ -116,6 +128,7 @@ public final class SmtpConnection implements Closeable {
             wire.send(command);
             pipeline.countRoundTrip();
             SmtpReply reply = wire.readReply(command.display(), settings.commandTimeout());
+            lastActivityNanos = System.nanoTime();
             if (reply.isServiceClosing()) {
                 markBroken();
             }
@@ -152,11 +165,28 @@ public final class SmtpConnection implements Closeable {
     }
 
     /**
-     * For an idle connection about to be reused: true if it is not READY, or the server closed it or
-     * sent something unasked (a 421 or 451 waiting in the socket). Waits at most 1 ms.
+     * For an idle connection about to be reused: true if it is not READY, or the server sent
+     * something unasked (a 421 or 451 waiting in the socket), or (after more than 1 s idle) closed
+     * it. The EOF check waits at most 1 ms and is skipped for a connection used within the last
+     * second; a server that closed it since is handled by the stale-connection retry.
      */
     public boolean isStale() {
-        return state != State.READY || wire.isStale();
+        if (state != State.READY) {
+            return true;
+        }
+        if (System.nanoTime() - lastActivityNanos < RECHECK_AFTER_IDLE_NANOS) {
+            try {
+                return wire.hasUnreadInput();
+            } catch (IOException e) {
+                return true;
+            }
+        }
+        return wire.isStale();
+    }
+
+    /** Time since the last command's reply (or since opening). */
+    public Duration idleTime() {
+        return Duration.ofNanos(System.nanoTime() - lastActivityNanos);
     }
 
     /** Round trips so far (a write followed by a wait for replies), set-up included. */

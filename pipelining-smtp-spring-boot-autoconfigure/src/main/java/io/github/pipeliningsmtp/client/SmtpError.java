@@ -48,6 +48,12 @@ public final class SmtpError {
                 "transaction aborted: the connection ended after " + end, end.exception);
     }
 
+    /** All-or-nothing delivery gave up on an accepted recipient because of {@code cause}. */
+    public static SmtpError abandoned(SmtpError cause) {
+        return new SmtpError(cause.command, cause.reply, cause.type,
+                "not sent: all-or-nothing delivery and another recipient was refused: " + cause.description, null);
+    }
+
     /** The command as sent, without secrets. */
     public String command() {
         return command;

@@ -28,6 +28,7 @@ final class Transaction {
     private final SmtpError localError;
     private SmtpError mailError;
     private boolean dataGo;
+    private SmtpError firstRefusal;
     private boolean ended;
 
     /** @throws IllegalArgumentException if an address cannot be written safely */
@@ -77,6 +78,24 @@ final class Transaction {
         return ledger.count(RecipientStatus.ACCEPTED) > 0;
     }
 
+    /** True when every recipient was accepted. */
+    boolean allAccepted() {
+        return ledger.count(RecipientStatus.ACCEPTED) == ledger.envelope().recipients().size();
+    }
+
+    /** All-or-nothing: a recipient was refused, so the accepted ones fail too, with the first refusal as the cause. */
+    void abandon() {
+        SmtpError cause = firstRefusal != null ? firstRefusal : mailError;
+        if (cause != null) {
+            ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, SmtpError.abandoned(cause)));
+        }
+    }
+
+    /** Records that MAIL FROM is about to be written: from now on the message is no longer untouched. */
+    void markStarted() {
+        ledger.markStarted();
+    }
+
     /** DATA got 354: content (or a lone dot) must follow. */
     boolean dataGo() {
         return dataGo;
@@ -116,7 +135,11 @@ final class Transaction {
                 } else if (reply.isPositiveCompletion()) {
                     ledger.update(index, r -> r.accepted(reply));
                 } else {
-                    ledger.update(index, r -> r.failed(reply, SmtpError.ofReply(display, reply)));
+                    SmtpError error = SmtpError.ofReply(display, reply);
+                    if (firstRefusal == null) {
+                        firstRefusal = error;
+                    }
+                    ledger.update(index, r -> r.failed(reply, error));
                 }
             }
 

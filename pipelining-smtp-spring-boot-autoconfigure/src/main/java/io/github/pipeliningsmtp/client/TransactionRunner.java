@@ -23,6 +23,7 @@ final class TransactionRunner {
     private boolean needsReset;
     private boolean usable = true;
     private SmtpError endError;
+    private DeliveryPolicy policy = DeliveryPolicy.PARTIAL;
 
     TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings) {
         this.pipeline = pipeline;
@@ -34,7 +35,8 @@ final class TransactionRunner {
     }
 
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
-    void run(List<Transaction> transactions, boolean pipelining) {
+    void run(List<Transaction> transactions, boolean pipelining, DeliveryPolicy policy) {
+        this.policy = policy;
         List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
         if (pipelining) {
             runPipelined(sendable);
@@ -58,7 +60,7 @@ final class TransactionRunner {
                 flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
             }
             envelope(flight, tx);
-            if (!execute(flight)) {
+            if (!execute(flight) || !allOrNothingData(tx)) {
                 return;
             }
             previous = tx;
@@ -81,6 +83,7 @@ final class TransactionRunner {
                 return;
             }
             needsReset = true;
+            tx.markStarted();
             if (!single(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler())) {
                 return;
             }
@@ -94,6 +97,10 @@ final class TransactionRunner {
                 }
             }
             if (!tx.anyAccepted()) {
+                continue;
+            }
+            if (policy == DeliveryPolicy.ALL_OR_NOTHING && !tx.allAccepted()) {
+                tx.abandon();
                 continue;
             }
             if (!single(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler()) || !tx.dataGo()) {
@@ -122,13 +129,33 @@ final class TransactionRunner {
         }
     }
 
+    /**
+     * All-or-nothing with PIPELINING: DATA was held back from the group; send it alone if every
+     * recipient was accepted, otherwise give up on the message (the next flight starts with RSET).
+     *
+     * @return false if the connection ended
+     */
+    private boolean allOrNothingData(Transaction tx) {
+        if (policy != DeliveryPolicy.ALL_OR_NOTHING) {
+            return true;
+        }
+        if (!tx.mailAccepted() || !tx.allAccepted()) {
+            tx.abandon();
+            return true;
+        }
+        return single(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
+    }
+
     private void envelope(Flight flight, Transaction tx) {
+        tx.markStarted();
         flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler());
         List<SmtpCommand> rcpts = tx.rcptToCommands();
         for (int i = 0; i < rcpts.size(); i++) {
             flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
         }
-        flight.command(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
+        if (policy == DeliveryPolicy.PARTIAL) {
+            flight.command(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
+        }
     }
 
     private boolean single(SmtpCommand command, java.time.Duration timeout, ReplyHandler handler) {

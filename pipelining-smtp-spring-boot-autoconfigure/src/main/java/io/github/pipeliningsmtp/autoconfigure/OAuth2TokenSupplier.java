@@ -1,0 +1,12 @@
+package io.github.pipeliningsmtp.autoconfigure;
+
+import java.util.function.Supplier;
+
+/**
+ * Define a bean of this type to authenticate with XOAUTH2: it is asked for a fresh access token at
+ * every AUTH (each new connection), with {@code smtp.pipelining.username} as the user. It replaces
+ * {@code smtp.pipelining.password}. Called on the thread that opens a connection.
+ */
+@FunctionalInterface
+public interface OAuth2TokenSupplier extends Supplier<String> {
+}

@@ -1,0 +1,59 @@
+package io.github.pipeliningsmtp.autoconfigure;
+
+import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.DeliveryPolicy;
+import io.github.pipeliningsmtp.client.TlsMode;
+import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
+import io.github.pipeliningsmtp.sender.PipelinedMailSender;
+import jakarta.mail.internet.MimeMessage;
+import javax.net.ssl.SSLContext;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.mail.javamail.JavaMailSender;
+
+/**
+ * Configures a pooled {@link PipelinedMailSender} as the application's {@link JavaMailSender} when
+ * {@code smtp.pipelining.host} is set. Ordered before Spring Boot's mail auto-configuration, whose
+ * {@code JavaMailSenderImpl} then backs off; backs off itself when the application defines its own
+ * {@code JavaMailSender}.
+ */
+@AutoConfiguration(beforeName = "org.springframework.boot.mail.autoconfigure.MailSenderAutoConfiguration")
+@ConditionalOnClass({MimeMessage.class, JavaMailSender.class})
+@ConditionalOnProperty(prefix = "smtp.pipelining", name = "host")
+@EnableConfigurationProperties(PipeliningSmtpProperties.class)
+public final class PipeliningSmtpAutoConfiguration {
+
+    private static final Log LOG = LogFactory.getLog(PipeliningSmtpAutoConfiguration.class);
+
+    /** The sender; closing the context drains the pool (QUIT), bounded by {@code smtp.pipelining.shutdown-timeout}. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(JavaMailSender.class)
+    PipelinedMailSender pipelinedMailSender(PipeliningSmtpProperties properties, ObjectProvider<SslBundles> sslBundles,
+                                            ObjectProvider<OAuth2TokenSupplier> tokenSupplier) {
+        SSLContext sslContext = null;
+        if (properties.getSslBundle() != null) {
+            SslBundles bundles = sslBundles.getIfAvailable();
+            if (bundles == null) {
+                throw new IllegalStateException("smtp.pipelining.ssl-bundle is set but no SSL bundles are configured");
+            }
+            sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
+        }
+        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable());
+        if (!properties.isVerifyHostname() && connection.tlsMode() != TlsMode.NONE) {
+            LOG.warn("smtp.pipelining.verify-hostname=false: TLS does not check that the certificate names "
+                    + properties.getHost() + "; a man in the middle can read the mail and the credentials");
+        }
+        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.pool(properties.getPool()));
+        DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
+                ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
+        return new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy, properties.getShutdownTimeout());
+    }
+}

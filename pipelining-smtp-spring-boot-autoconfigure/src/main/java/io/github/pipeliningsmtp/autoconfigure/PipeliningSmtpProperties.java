@@ -1,0 +1,325 @@
+package io.github.pipeliningsmtp.autoconfigure;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Settings of the pipelined SMTP sender, bound from {@code smtp.pipelining.*}. The sender is
+ * configured only when {@code smtp.pipelining.host} is set.
+ */
+@ConfigurationProperties("smtp.pipelining")
+public class PipeliningSmtpProperties {
+
+    /** TLS policy of a connection. */
+    public enum Tls {
+        /** Plaintext; STARTTLS is never sent. */
+        NONE,
+        /** STARTTLS when the server offers it, plaintext otherwise (RFC 3207). */
+        STARTTLS,
+        /** STARTTLS or fail before AUTH or MAIL FROM is written. */
+        STARTTLS_REQUIRED,
+        /** TLS from the first byte, usually port 465 (RFC 8314). */
+        IMPLICIT
+    }
+
+    /** Whether to pipeline. */
+    public enum Pipelining {
+        /** Pipeline when the server advertises PIPELINING (RFC 2920), one command at a time otherwise. */
+        AUTO,
+        /** Always one command at a time. */
+        OFF
+    }
+
+    /** Delivery policy when only some recipients of a message are accepted. */
+    public enum Delivery {
+        /** Send to the accepted recipients; report the refused ones (RFC 5321 §3.3). */
+        PARTIAL,
+        /** Send only if every recipient was accepted; costs one more round trip per message. */
+        ALL_OR_NOTHING
+    }
+
+    /** SMTP server host name; also the name the TLS certificate must match. Setting it enables the sender. */
+    private String host;
+
+    /** SMTP server port: 25 (relay), 587 (submission with STARTTLS) or 465 (implicit TLS). */
+    private int port = 25;
+
+    /** Username for AUTH; none when unset. */
+    private String username;
+
+    /** Password for AUTH PLAIN or LOGIN. Never logged. For XOAUTH2, define an OAuth2TokenSupplier bean instead. */
+    private String password;
+
+    /**
+     * TLS policy: none, starttls (opportunistic), starttls-required or implicit. Unset: starttls-required
+     * when a username is set (so credentials never travel in plaintext), none otherwise.
+     */
+    private Tls tls;
+
+    /** Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with the trust material; the JDK's default when unset. */
+    private String sslBundle;
+
+    /** Whether TLS checks that the server certificate names the host (RFC 6125). Turning it off logs a warning. */
+    private boolean verifyHostname = true;
+
+    /** Whether AUTH may be sent over an unencrypted connection. Off: AUTH without TLS fails before any credential is sent. */
+    private boolean allowPlaintextAuth;
+
+    /** Domain sent with EHLO; the local host's canonical name when unset. */
+    private String ehloName;
+
+    /** SASL mechanism (PLAIN, LOGIN, XOAUTH2); chosen from those the server offers when unset. */
+    private String authMechanism;
+
+    /** Longest wait for a TCP connection. */
+    private Duration connectTimeout = Duration.ofSeconds(10);
+
+    /** Longest wait for the server's 220 greeting (and an implicit TLS handshake). */
+    private Duration greetingTimeout = Duration.ofSeconds(60);
+
+    /** Longest wait for a command's reply, and longest a content write may make no progress. */
+    private Duration commandTimeout = Duration.ofSeconds(60);
+
+    /** Longest wait for the reply to the end of data (RFC 5321 §4.5.3.2.6 asks 10 minutes); past it the outcome is unknown. */
+    private Duration dataTimeout = Duration.ofMinutes(10);
+
+    /** Pipelining: auto (when advertised) or off. */
+    private Pipelining pipelining = Pipelining.AUTO;
+
+    /** Charset for text parts created without one (Jakarta Mail's mail.mime.charset). */
+    private String defaultEncoding = "UTF-8";
+
+    /** Partial (default) or all-or-nothing delivery of a message whose recipients are only partly accepted. */
+    private Delivery delivery = Delivery.PARTIAL;
+
+    /** Longest the application's shutdown waits for sends in progress before closing the connections. */
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+    /** The connection pool. */
+    private final Pool pool = new Pool();
+
+    /** Settings of the connection pool. */
+    public static class Pool {
+
+        /** Most connections open at once; a batch is spread over up to this many. */
+        private int maxConnections = 4;
+
+        /** Fewest idle connections kept open. */
+        private int minIdle;
+
+        /** An idle connection is closed (QUIT) after this long unused. */
+        private Duration maxIdleTime = Duration.ofSeconds(60);
+
+        /** Longest a send waits for a free connection before failing. */
+        private Duration maxWait = Duration.ofSeconds(30);
+
+        /** A connection is retired after this many messages; 0 for no limit. */
+        private int maxMessagesPerConnection = 1000;
+
+        /** A connection is retired once this old; 0 for no limit. */
+        private Duration maxConnectionAge = Duration.ofMinutes(10);
+
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        public void setMaxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+        }
+
+        public int getMinIdle() {
+            return minIdle;
+        }
+
+        public void setMinIdle(int minIdle) {
+            this.minIdle = minIdle;
+        }
+
+        public Duration getMaxIdleTime() {
+            return maxIdleTime;
+        }
+
+        public void setMaxIdleTime(Duration maxIdleTime) {
+            this.maxIdleTime = maxIdleTime;
+        }
+
+        public Duration getMaxWait() {
+            return maxWait;
+        }
+
+        public void setMaxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+        }
+
+        public int getMaxMessagesPerConnection() {
+            return maxMessagesPerConnection;
+        }
+
+        public void setMaxMessagesPerConnection(int maxMessagesPerConnection) {
+            this.maxMessagesPerConnection = maxMessagesPerConnection;
+        }
+
+        public Duration getMaxConnectionAge() {
+            return maxConnectionAge;
+        }
+
+        public void setMaxConnectionAge(Duration maxConnectionAge) {
+            this.maxConnectionAge = maxConnectionAge;
+        }
+    }
+
+    public String getHost() {
+        return host;
+    }
+
+    public void setHost(String host) {
+        this.host = host;
+    }
+
+    public int getPort() {
+        return port;
+    }
+
+    public void setPort(int port) {
+        this.port = port;
+    }
+
+    public String getUsername() {
+        return username;
+    }
+
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    public Tls getTls() {
+        return tls;
+    }
+
+    public void setTls(Tls tls) {
+        this.tls = tls;
+    }
+
+    public String getSslBundle() {
+        return sslBundle;
+    }
+
+    public void setSslBundle(String sslBundle) {
+        this.sslBundle = sslBundle;
+    }
+
+    public boolean isVerifyHostname() {
+        return verifyHostname;
+    }
+
+    public void setVerifyHostname(boolean verifyHostname) {
+        this.verifyHostname = verifyHostname;
+    }
+
+    public boolean isAllowPlaintextAuth() {
+        return allowPlaintextAuth;
+    }
+
+    public void setAllowPlaintextAuth(boolean allowPlaintextAuth) {
+        this.allowPlaintextAuth = allowPlaintextAuth;
+    }
+
+    public String getEhloName() {
+        return ehloName;
+    }
+
+    public void setEhloName(String ehloName) {
+        this.ehloName = ehloName;
+    }
+
+    public String getAuthMechanism() {
+        return authMechanism;
+    }
+
+    public void setAuthMechanism(String authMechanism) {
+        this.authMechanism = authMechanism;
+    }
+
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getGreetingTimeout() {
+        return greetingTimeout;
+    }
+
+    public void setGreetingTimeout(Duration greetingTimeout) {
+        this.greetingTimeout = greetingTimeout;
+    }
+
+    public Duration getCommandTimeout() {
+        return commandTimeout;
+    }
+
+    public void setCommandTimeout(Duration commandTimeout) {
+        this.commandTimeout = commandTimeout;
+    }
+
+    public Duration getDataTimeout() {
+        return dataTimeout;
+    }
+
+    public void setDataTimeout(Duration dataTimeout) {
+        this.dataTimeout = dataTimeout;
+    }
+
+    public Pipelining getPipelining() {
+        return pipelining;
+    }
+
+    public void setPipelining(Pipelining pipelining) {
+        this.pipelining = pipelining;
+    }
+
+    public String getDefaultEncoding() {
+        return defaultEncoding;
+    }
+
+    public void setDefaultEncoding(String defaultEncoding) {
+        this.defaultEncoding = defaultEncoding;
+    }
+
+    public Delivery getDelivery() {
+        return delivery;
+    }
+
+    public void setDelivery(Delivery delivery) {
+        this.delivery = delivery;
+    }
+
+    public Duration getShutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public Pool getPool() {
+        return pool;
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+        return "PipeliningSmtpProperties[host=" + host + ", port=" + port + ", username=" + username
+                + ", password=" + (password == null ? "null" : "****") + ", tls=" + tls + "]";
+    }
+}

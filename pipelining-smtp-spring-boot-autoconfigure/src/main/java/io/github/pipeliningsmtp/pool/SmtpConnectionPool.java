@@ -1,0 +1,149 @@
+package io.github.pipeliningsmtp.pool;
+
+import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.SmtpConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.NoSuchElementException;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+/**
+ * A pool of open SMTP connections on Apache Commons Pool 2. A connection is lent to one borrower
+ * at a time, checked when borrowed (READY, within its message and age limits, not stale: nothing
+ * unasked waiting in its socket and, after a second idle, not closed by the server), and retired
+ * with QUIT when it breaks, reaches a limit, or stays idle past the max idle time.
+ *
+ * <p>Thread-safe. {@link #release} must be called exactly once for every {@link #borrow}, whatever
+ * happened: a broken connection is then destroyed and its slot freed, so failures never leak slots.
+ */
+public final class SmtpConnectionPool implements AutoCloseable {
+
+    private final GenericObjectPool<SmtpConnection> pool;
+    private final SmtpConnectionFactory factory;
+    private final PoolSettings settings;
+
+    /** A pool that opens connections with {@code connectionSettings}. */
+    public SmtpConnectionPool(ConnectionSettings connectionSettings, PoolSettings settings, PoolListener listener) {
+        this.settings = settings;
+        this.factory = new SmtpConnectionFactory(connectionSettings, settings, listener);
+        GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
+        config.setMaxTotal(settings.maxConnections());
+        config.setMaxIdle(settings.maxConnections());
+        config.setMinIdle(settings.minIdle());
+        config.setMaxWait(settings.maxWait());
+        config.setBlockWhenExhausted(true);
+        config.setLifo(true);
+        config.setTestOnBorrow(true);
+        config.setTestWhileIdle(true);
+        config.setMinEvictableIdleDuration(settings.maxIdleTime());
+        Duration half = settings.maxIdleTime().dividedBy(2);
+        config.setTimeBetweenEvictionRuns(half.compareTo(Duration.ofSeconds(30)) < 0 ? half : Duration.ofSeconds(30));
+        config.setNumTestsPerEvictionRun(settings.maxConnections());
+        config.setJmxEnabled(false);
+        this.pool = new GenericObjectPool<>(factory, config);
+    }
+
+    /** A pool without listener. */
+    public SmtpConnectionPool(ConnectionSettings connectionSettings, PoolSettings settings) {
+        this(connectionSettings, settings, PoolListener.NONE);
+    }
+
+    /**
+     * Lends a READY connection: an idle one, or a new one opened on this thread.
+     *
+     * @throws SmtpPoolTimeoutException when none is free within the max wait
+     * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
+     */
+    public SmtpConnection borrow() throws IOException {
+        try {
+            return pool.borrowObject(settings.maxWait());
+        } catch (IOException e) {
+            throw e;
+        } catch (NoSuchElementException e) {
+            if (pool.isClosed()) {
+                throw new IOException("the SMTP connection pool is closed", e);
+            }
+            throw new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
+                    + " ms (" + stats() + ")", e);
+        } catch (IllegalStateException e) {
+            throw new IOException("the SMTP connection pool is closed", e);
+        } catch (Exception e) {
+            throw new IOException("could not open an SMTP connection: " + e, e);
+        }
+    }
+
+    /** Takes a borrowed connection back: kept if still usable, otherwise closed and its slot freed. */
+    public void release(SmtpConnection connection) {
+        try {
+            if (factory.retireReason(connection) == null && !pool.isClosed()) {
+                pool.returnObject(connection);
+            } else {
+                pool.invalidateObject(connection);
+            }
+        } catch (Exception e) {
+            connection.close();
+        }
+    }
+
+    /** Closes every idle connection (after one was found dropped by the server, the others likely are too). */
+    public void clearIdle() {
+        pool.clear();
+    }
+
+    /** Connections lent out now. */
+    public int active() {
+        return pool.getNumActive();
+    }
+
+    /** Connections idle in the pool now. */
+    public int idle() {
+        return pool.getNumIdle();
+    }
+
+    /** Threads waiting for a connection now. */
+    public int waiting() {
+        return pool.getNumWaiters();
+    }
+
+    /** The settings. */
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    /** For messages: {@code total=.., active=.., idle=.., waiting=..}. */
+    public String stats() {
+        int active = active();
+        int idle = idle();
+        return "total=" + (active + idle) + ", active=" + active + ", idle=" + idle + ", waiting=" + waiting();
+    }
+
+    /**
+     * Drains the pool: waits up to {@code timeout} for borrowed connections to come back, then closes
+     * every connection (QUIT). Connections returned later are closed on return.
+     */
+    public void close(Duration timeout) {
+        factory.shuttingDown();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pool.getNumActive() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        pool.close();
+    }
+
+    /** {@link #close(Duration)} with 10 s. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    @Override
+    public String toString() {
+        return "SmtpConnectionPool[" + stats() + "]";
+    }
+}

@@ -1,0 +1,115 @@
+package io.github.pipeliningsmtp.sender;
+
+import io.github.pipeliningsmtp.client.MessageLedger;
+import io.github.pipeliningsmtp.client.MessageStatus;
+import io.github.pipeliningsmtp.client.RecipientResult;
+import io.github.pipeliningsmtp.client.RecipientStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The ledger of one batch: for every message passed in, in order, its {@link MessageLedger} (or the
+ * error that kept it from being sent at all), and the recipient totals. Immutable.
+ *
+ * <p>Every recipient of every message that had a ledger is counted in exactly one of
+ * {@link #succeeded()}, {@link #failed()}, {@link #unknown()}; {@link #accepted()} counts those
+ * whose RCPT TO got 2yz, whatever happened next.
+ */
+public final class SendReport {
+
+    /** One message of the batch: the caller's original, and its ledger or the error that stopped it. */
+    public record Entry(Object original, MessageLedger ledger, Exception error) {
+
+        /** The ledger, when the message had an envelope. */
+        public Optional<MessageLedger> ledgerIfAny() {
+            return Optional.ofNullable(ledger);
+        }
+
+        /** Delivered to every recipient. */
+        public boolean succeeded() {
+            return ledger != null && ledger.status() == MessageStatus.SUCCEEDED;
+        }
+    }
+
+    private final List<Entry> entries;
+    private final long roundTrips;
+    private final long accepted;
+    private final long succeeded;
+    private final long failed;
+    private final long unknown;
+
+    SendReport(List<Entry> entries, long roundTrips) {
+        this.entries = List.copyOf(entries);
+        this.roundTrips = roundTrips;
+        long a = 0;
+        long s = 0;
+        long f = 0;
+        long u = 0;
+        for (Entry e : this.entries) {
+            if (e.ledger() == null) {
+                continue;
+            }
+            for (RecipientResult r : e.ledger().recipients()) {
+                a += r.wasAccepted() ? 1 : 0;
+                s += r.status() == RecipientStatus.SUCCEEDED ? 1 : 0;
+                f += r.status() == RecipientStatus.FAILED ? 1 : 0;
+                u += r.status() == RecipientStatus.UNKNOWN ? 1 : 0;
+            }
+        }
+        this.accepted = a;
+        this.succeeded = s;
+        this.failed = f;
+        this.unknown = u;
+    }
+
+    /** One entry per message passed in, in order. */
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    /** How many messages were passed in. */
+    public int messages() {
+        return entries.size();
+    }
+
+    /** Recipients whose RCPT TO got 2yz. */
+    public long accepted() {
+        return accepted;
+    }
+
+    /** Recipients the server took responsibility for. */
+    public long succeeded() {
+        return succeeded;
+    }
+
+    /** Recipients refused or not sent. */
+    public long failed() {
+        return failed;
+    }
+
+    /** Recipients whose outcome cannot be known (connection lost after the end of data). */
+    public long unknown() {
+        return unknown;
+    }
+
+    /** Round trips spent on the batch, over every connection (set-up of new connections excluded). */
+    public long roundTrips() {
+        return roundTrips;
+    }
+
+    /** True when every message was delivered to every recipient. */
+    public boolean allSucceeded() {
+        return entries.stream().allMatch(Entry::succeeded);
+    }
+
+    /** {@code messages=M accepted=A succeeded=S failed=F unknown=U round-trips=R}. */
+    public String summary() {
+        return "messages=" + messages() + " accepted=" + accepted + " succeeded=" + succeeded + " failed=" + failed
+                + " unknown=" + unknown + " round-trips=" + roundTrips;
+    }
+
+    @Override
+    public String toString() {
+        return "SendReport[" + summary() + "]";
+    }
+}
