@@ -14,6 +14,8 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * unasked waiting in its socket and, after a second idle, not closed by the server), and retired
  * with QUIT when it breaks, reaches a limit, or stays idle past the max idle time.
  *
+ * <p>Borrowers wait in arrival order (fair), at most the pool's max wait.
+ *
  * <p>Thread-safe. {@link #release} must be called exactly once for every {@link #borrow}, whatever
  * happened: a broken connection is then destroyed and its slot freed, so failures never leak slots.
  */
@@ -33,6 +35,8 @@ public final class SmtpConnectionPool implements AutoCloseable {
         config.setMinIdle(settings.minIdle());
         config.setMaxWait(settings.maxWait());
         config.setBlockWhenExhausted(true);
+        // waiters are served in arrival order, so no sending thread starves behind later ones
+        config.setFairness(true);
         config.setLifo(true);
         config.setTestOnBorrow(true);
         config.setTestWhileIdle(true);

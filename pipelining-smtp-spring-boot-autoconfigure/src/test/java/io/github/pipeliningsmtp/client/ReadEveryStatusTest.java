@@ -31,6 +31,12 @@ class ReadEveryStatusTest {
 
     /** Replies to one transaction as they come: RCPT replies from the list, then 354 and the end of data. */
     private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData) throws IOException {
+        transaction(s, rcptReplies, endOfData, new boolean[1]);
+    }
+
+    /** As above; {@code inputBeforeFinalReply[0]} tells whether more input had arrived before the end-of-data reply. */
+    private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData,
+                                    boolean[] inputBeforeFinalReply) throws IOException {
         List<String> rcpts = new ArrayList<>();
         String mail = s.readLine();
         assertThat(mail).startsWith("MAIL FROM:<");
@@ -47,6 +53,7 @@ class ReadEveryStatusTest {
         s.reply("354 End data with <CR><LF>.<CR><LF>");
         byte[] content = s.readData();
         s.store("sender@example.com", rcpts, content);
+        inputBeforeFinalReply[0] = s.inputBuffered();
         s.reply(endOfData);
     }
 
@@ -59,8 +66,7 @@ class ReadEveryStatusTest {
         boolean[] mail2Early = {false};
         server.enqueue(s -> {
             greet(s, D_EHLO);
-            transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1");
-            mail2Early[0] = s.inputBuffered();
+            transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early);
             transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
             Fixtures.quit(s);
         });

@@ -26,7 +26,12 @@ final class Senders {
     }
 
     static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, PoolListener listener) {
-        PoolSettings pool = PoolSettings.builder().maxConnections(maxConnections).maxWait(Duration.ofSeconds(2)).build();
+        return sender(settings, maxConnections, Duration.ofSeconds(2), listener);
+    }
+
+    static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, Duration maxWait,
+                                      PoolListener listener) {
+        PoolSettings pool = PoolSettings.builder().maxConnections(maxConnections).maxWait(maxWait).build();
         return new PipelinedMailSender(new SmtpConnectionPool(settings, pool, listener), "UTF-8",
                 DeliveryPolicy.PARTIAL, Duration.ofSeconds(5));
     }

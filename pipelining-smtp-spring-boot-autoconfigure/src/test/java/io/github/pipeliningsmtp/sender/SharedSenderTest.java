@@ -37,7 +37,8 @@ class SharedSenderTest {
                 return null;
             }).build());
             Senders.ConnectionCounter counter = new Senders.ConnectionCounter();
-            PipelinedMailSender sender = Senders.sender(Senders.settings(server.port()).build(), 4, counter);
+            PipelinedMailSender sender = Senders.sender(Senders.settings(server.port()).build(), 4,
+                    Duration.ofSeconds(30), counter);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
