@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.client;
 import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import jakarta.mail.MessagingException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -163,7 +164,9 @@ final class CommandPipeline {
                 Wire.trace("C: {0}", step.command());
                 out.write(step.bytes());
             } else {
-                DotStuffingOutputStream data = new DotStuffingOutputStream(out);
+                // the content's own flushes (MimeMessage.writeTo ends with one) must not split the
+                // flight: content, terminator and the next envelope go out in one write (§3.1)
+                DotStuffingOutputStream data = new DotStuffingOutputStream(withoutFlush(out));
                 step.content().writeTo(data);
                 step.beforeTerminator().run();
                 data.finish();
@@ -172,6 +175,26 @@ final class CommandPipeline {
             written[i].complete(null);
         }
         out.flush();
+    }
+
+    /** {@code out} with {@link OutputStream#flush()} ignored; the flight is flushed once, at its end. */
+    private static OutputStream withoutFlush(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void flush() {
+                // deferred to the end of the flight
+            }
+
+            @Override
+            public void close() {
+                // the connection's stream stays open
+            }
+        };
     }
 
     private void awaitWritten(CompletableFuture<Void> written) throws IOException {
