@@ -5,6 +5,7 @@ import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
+import io.github.pipeliningsmtp.sender.SenderEvents;
 import jakarta.mail.internet.MimeMessage;
 import javax.net.ssl.SSLContext;
 import org.apache.commons.logging.Log;
@@ -46,14 +47,17 @@ public final class PipeliningSmtpAutoConfiguration {
             }
             sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
         }
-        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable());
+        SenderEvents events = new SenderEvents();
+        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable())
+                .toBuilder().eventListener(events).build();
         if (!properties.isVerifyHostname() && connection.tlsMode() != TlsMode.NONE) {
             LOG.warn("smtp.pipelining.verify-hostname=false: TLS does not check that the certificate names "
                     + properties.getHost() + "; a man in the middle can read the mail and the credentials");
         }
-        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.pool(properties.getPool()));
+        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.pool(properties.getPool()), events);
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
-        return new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy, properties.getShutdownTimeout());
+        return new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy, properties.getShutdownTimeout(),
+                events);
     }
 }

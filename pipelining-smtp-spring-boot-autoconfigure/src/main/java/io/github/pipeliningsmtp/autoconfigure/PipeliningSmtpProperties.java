@@ -98,6 +98,35 @@ public class PipeliningSmtpProperties {
     /** The connection pool. */
     private final Pool pool = new Pool();
 
+    /** The Actuator health check. */
+    private final Health health = new Health();
+
+    /** Settings of the health indicator (management.health.smtp-pipelining.enabled switches it off). */
+    public static class Health {
+
+        /** Report OUT_OF_SERVICE instead of UP when the server does not advertise PIPELINING. */
+        private boolean requirePipelining;
+
+        /** How long a check's result is reused, so frequent probes do not open a connection each. */
+        private Duration cacheTime = Duration.ofSeconds(30);
+
+        public boolean isRequirePipelining() {
+            return requirePipelining;
+        }
+
+        public void setRequirePipelining(boolean requirePipelining) {
+            this.requirePipelining = requirePipelining;
+        }
+
+        public Duration getCacheTime() {
+            return cacheTime;
+        }
+
+        public void setCacheTime(Duration cacheTime) {
+            this.cacheTime = cacheTime;
+        }
+    }
+
     /** Settings of the connection pool. */
     public static class Pool {
 
@@ -314,6 +343,10 @@ public class PipeliningSmtpProperties {
 
     public Pool getPool() {
         return pool;
+    }
+
+    public Health getHealth() {
+        return health;
     }
 
     /** Never shows the password. */

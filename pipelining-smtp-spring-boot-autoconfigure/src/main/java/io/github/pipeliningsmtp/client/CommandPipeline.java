@@ -32,13 +32,20 @@ final class CommandPipeline {
 
     private final Wire wire;
     private final Duration writeStallTimeout;
+    private final SmtpEventListener events;
     private long roundTrips;
     private long commandsSent;
     private SmtpError endError;
 
-    CommandPipeline(Wire wire, Duration writeStallTimeout) {
+    CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpEventListener events) {
         this.wire = wire;
         this.writeStallTimeout = writeStallTimeout;
+        this.events = events;
+    }
+
+    /** Reports a reply to the listener. */
+    void replied(String command, SmtpReply reply) {
+        events.replyReceived(command, reply);
     }
 
     long roundTrips() {
@@ -58,6 +65,7 @@ final class CommandPipeline {
     void countRoundTrip() {
         roundTrips++;
         commandsSent++;
+        events.roundTrip();
     }
 
     /**
@@ -74,6 +82,7 @@ final class CommandPipeline {
         }
         roundTrips++;
         commandsSent += flight.commandCount();
+        events.roundTrip();
         Future<?> writer = null;
         if (flight.writeInline()) {
             try {
@@ -113,6 +122,7 @@ final class CommandPipeline {
             } catch (IOException e) {
                 return fail(steps, i, errorFor(step, written[i], e));
             }
+            replied(step.command() != null ? step.command().verb().name() : "END_OF_DATA", reply);
             step.handler().onReply(reply);
             if (reply.isServiceClosing()) {
                 return fail(steps, i + 1, SmtpError.ofReply(step.display(), reply));

@@ -43,6 +43,7 @@ public final class ConnectionSettings {
     private final boolean pipelining;
     private final int receiveBufferSize;
     private final int sendBufferSize;
+    private final SmtpEventListener eventListener;
 
     private ConnectionSettings(Builder b) {
         this.host = b.host;
@@ -62,6 +63,7 @@ public final class ConnectionSettings {
         this.pipelining = b.pipelining;
         this.receiveBufferSize = b.receiveBufferSize;
         this.sendBufferSize = b.sendBufferSize;
+        this.eventListener = b.eventListener;
     }
 
     /**
@@ -166,6 +168,33 @@ public final class ConnectionSettings {
         return sendBufferSize;
     }
 
+    /** Told of every reply and round trip. */
+    public SmtpEventListener eventListener() {
+        return eventListener;
+    }
+
+    /** A builder holding these settings, to derive others (e.g. without credentials for a health check). */
+    public Builder toBuilder() {
+        Builder b = new Builder(host, port);
+        b.resolver = resolver;
+        b.connectTimeout = connectTimeout;
+        b.greetingTimeout = greetingTimeout;
+        b.commandTimeout = commandTimeout;
+        b.dataTimeout = dataTimeout;
+        b.ehloName = ehloName;
+        b.tlsMode = tlsMode;
+        b.sslContext = sslContext;
+        b.verifyHostname = verifyHostname;
+        b.allowPlaintextAuth = allowPlaintextAuth;
+        b.credentials = credentials;
+        b.authMechanism = authMechanism;
+        b.pipelining = pipelining;
+        b.receiveBufferSize = receiveBufferSize;
+        b.sendBufferSize = sendBufferSize;
+        b.eventListener = eventListener;
+        return b;
+    }
+
     @Override
     public String toString() {
         return "ConnectionSettings[" + host + ":" + port + ", tls=" + tlsMode + ", verifyHostname=" + verifyHostname
@@ -191,6 +220,7 @@ public final class ConnectionSettings {
         private boolean pipelining = true;
         private int receiveBufferSize;
         private int sendBufferSize;
+        private SmtpEventListener eventListener = SmtpEventListener.NONE;
 
         private Builder(String host, int port) {
             if (host == null || host.isBlank()) {
@@ -300,6 +330,12 @@ public final class ConnectionSettings {
                 throw new IllegalArgumentException("sendBufferSize must be >= 0");
             }
             this.sendBufferSize = bytes;
+            return this;
+        }
+
+        /** Told of every reply and round trip (metrics); none by default. */
+        public Builder eventListener(SmtpEventListener listener) {
+            this.eventListener = Objects.requireNonNull(listener);
             return this;
         }
 

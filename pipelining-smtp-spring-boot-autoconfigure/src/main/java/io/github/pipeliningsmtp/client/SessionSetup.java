@@ -27,6 +27,7 @@ final class SessionSetup {
     /** Runs the set-up and returns the capabilities in effect. The caller closes the wire on failure. */
     Capabilities run() throws IOException {
         SmtpReply greeting = wire.readReply("greeting", settings.greetingTimeout());
+        pipeline.replied("GREETING", greeting);
         if (greeting.code() != 220) {
             throw new SmtpReplyException(SmtpError.ofReply("greeting", greeting));
         }
@@ -83,6 +84,8 @@ final class SessionSetup {
     SmtpReply call(SmtpCommand command, Duration timeout) throws IOException {
         wire.send(command);
         pipeline.countRoundTrip();
-        return wire.readReply(command.display(), timeout);
+        SmtpReply reply = wire.readReply(command.display(), timeout);
+        pipeline.replied(command.verb() == SmtpCommand.Verb.AUTH_RESPONSE ? "AUTH" : command.verb().name(), reply);
+        return reply;
     }
 }

@@ -67,7 +67,7 @@ public final class SmtpConnection implements Closeable {
      */
     public static SmtpConnection open(ConnectionSettings settings) throws IOException {
         Wire wire = Wire.connect(settings);
-        CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout());
+        CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout(), settings.eventListener());
         try {
             Capabilities capabilities = new SessionSetup(wire, pipeline, settings).run();
             LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
@@ -128,6 +128,7 @@ public final class SmtpConnection implements Closeable {
             wire.send(command);
             pipeline.countRoundTrip();
             SmtpReply reply = wire.readReply(command.display(), settings.commandTimeout());
+            pipeline.replied(command.verb().name(), reply);
             lastActivityNanos = System.nanoTime();
             if (reply.isServiceClosing()) {
                 markBroken();

@@ -24,10 +24,12 @@ public final class SmtpConnectionPool implements AutoCloseable {
     private final GenericObjectPool<SmtpConnection> pool;
     private final SmtpConnectionFactory factory;
     private final PoolSettings settings;
+    private final ConnectionSettings connectionSettings;
 
     /** A pool that opens connections with {@code connectionSettings}. */
     public SmtpConnectionPool(ConnectionSettings connectionSettings, PoolSettings settings, PoolListener listener) {
         this.settings = settings;
+        this.connectionSettings = connectionSettings;
         this.factory = new SmtpConnectionFactory(connectionSettings, settings, listener);
         GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(settings.maxConnections());
@@ -113,6 +115,11 @@ public final class SmtpConnectionPool implements AutoCloseable {
     /** The settings. */
     public PoolSettings settings() {
         return settings;
+    }
+
+    /** How the pool opens connections. */
+    public ConnectionSettings connectionSettings() {
+        return connectionSettings;
     }
 
     /** For messages: {@code total=.., active=.., idle=.., waiting=..}. */

@@ -51,6 +51,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     private final Session session;
     private final DeliveryPolicy policy;
     private final Duration shutdownTimeout;
+    private final SenderEvents events;
 
     /**
      * @param pool            the connections; closed by {@link #close()}
@@ -60,6 +61,16 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
      */
     public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
                                Duration shutdownTimeout) {
+        this(pool, defaultEncoding, policy, shutdownTimeout, new SenderEvents());
+    }
+
+    /**
+     * As above, with the events object that the pool and its connection settings also report to
+     * (metrics add their listener to it).
+     */
+    public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
+                               Duration shutdownTimeout, SenderEvents events) {
+        this.events = events;
         this.pool = pool;
         this.dispatcher = new BatchDispatcher(new PooledDelivery(pool));
         Properties properties = new Properties();
@@ -69,6 +80,11 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
         this.session = Session.getInstance(properties);
         this.policy = policy;
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    /** Where this sender reports replies, round trips, connections and batches. */
+    public SenderEvents events() {
+        return events;
     }
 
     /** The pool, for health and metrics. */
@@ -121,6 +137,15 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     }
 
     private SendReport report(List<Object> originals, List<MimeMessage> mimes) {
+        return events.observer().observe(mimes.size(), () -> {
+            long start = System.nanoTime();
+            SendReport report = doReport(originals, mimes);
+            events.batchCompleted(report, Duration.ofNanos(System.nanoTime() - start));
+            return report;
+        });
+    }
+
+    private SendReport doReport(List<Object> originals, List<MimeMessage> mimes) {
         int n = mimes.size();
         Exception[] errors = new Exception[n];
         List<OutgoingMessage> outgoing = new ArrayList<>(n);

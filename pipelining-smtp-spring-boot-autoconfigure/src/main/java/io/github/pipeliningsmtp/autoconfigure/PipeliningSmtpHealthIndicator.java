@@ -1,0 +1,88 @@
+package io.github.pipeliningsmtp.autoconfigure;
+
+import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.SmtpConnection;
+import io.github.pipeliningsmtp.protocol.Capabilities;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+
+/**
+ * Checks the SMTP server with a connection of its own (never one from the pool): greeting, EHLO,
+ * STARTTLS as configured, QUIT; no AUTH, so no credential is used or shown. UP when PIPELINING is
+ * advertised; when it is not, UP with {@code pipelining: false}, or OUT_OF_SERVICE if pipelining is
+ * required; DOWN with the reason when the server cannot be reached or the greeting, EHLO or TLS
+ * fails. Details: host, port, pipelining, chunking, size, 8bitmime, smtputf8, starttls, auth
+ * mechanisms, tls and the check's duration in ms. A result is reused for the cache time.
+ * Thread-safe.
+ */
+public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
+
+    private final ConnectionSettings settings;
+    private final boolean requirePipelining;
+    private final Duration cacheTime;
+    private final Clock clock;
+    private volatile Cached cached;
+
+    private record Cached(Health health, Instant at) {
+    }
+
+    /**
+     * @param settings          how the sender connects; credentials are dropped
+     * @param requirePipelining OUT_OF_SERVICE instead of UP without PIPELINING
+     * @param cacheTime         how long a result is reused
+     * @param clock             the time source (tests move it)
+     */
+    public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
+                                         Clock clock) {
+        this.settings = settings.toBuilder().credentials(null).build();
+        this.requirePipelining = requirePipelining;
+        this.cacheTime = cacheTime;
+        this.clock = clock;
+    }
+
+    @Override
+    public Health health(boolean includeDetails) {
+        Cached c = cached;
+        Instant now = clock.instant();
+        if (c == null || !now.isBefore(c.at().plus(cacheTime))) {
+            c = new Cached(check(), now);
+            cached = c;
+        }
+        return includeDetails ? c.health() : Health.status(c.health().getStatus()).build();
+    }
+
+    @Override
+    public Health health() {
+        return health(true);
+    }
+
+    private Health check() {
+        long start = System.nanoTime();
+        Health.Builder builder;
+        try (SmtpConnection connection = SmtpConnection.open(settings)) {
+            Capabilities caps = connection.capabilities();
+            boolean pipelining = caps.pipelining();
+            builder = pipelining || !requirePipelining ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
+            builder.withDetail("pipelining", pipelining)
+                    .withDetail("chunking", caps.chunking())
+                    .withDetail("8bitmime", caps.eightBitMime())
+                    .withDetail("smtputf8", caps.smtpUtf8())
+                    .withDetail("starttls", caps.startTls())
+                    .withDetail("authMechanisms", caps.authMechanisms())
+                    .withDetail("tls", connection.isTls());
+            if (caps.maxSize().isPresent()) {
+                builder.withDetail("sizeLimit", caps.maxSize().getAsLong());
+            }
+        } catch (Exception e) {
+            builder = Health.down().withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        return builder.withDetail("host", settings.host())
+                .withDetail("port", settings.port())
+                .withDetail("durationMs", (System.nanoTime() - start) / 1_000_000)
+                .build();
+    }
+}

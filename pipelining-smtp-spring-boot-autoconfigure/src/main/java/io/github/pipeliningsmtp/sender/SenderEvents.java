@@ -1,0 +1,86 @@
+package io.github.pipeliningsmtp.sender;
+
+import io.github.pipeliningsmtp.protocol.SmtpReply;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The listeners of one sender, fanned out: give it to the connection settings (replies, round
+ * trips) and to the pool (connections), and add listeners later, e.g. when metrics are bound.
+ * Thread-safe. A listener that throws is ignored for that event.
+ */
+public final class SenderEvents implements SenderListener {
+
+    private final List<SenderListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile SendObserver observer = SendObserver.NONE;
+
+    /** Adds a listener. */
+    public void add(SenderListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Sets the observer wrapping each batch. */
+    public void observer(SendObserver observer) {
+        this.observer = observer;
+    }
+
+    SendObserver observer() {
+        return observer;
+    }
+
+    @Override
+    public void replyReceived(String command, SmtpReply reply) {
+        for (SenderListener l : listeners) {
+            try {
+                l.replyReceived(command, reply);
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+
+    @Override
+    public void roundTrip() {
+        for (SenderListener l : listeners) {
+            try {
+                l.roundTrip();
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+
+    @Override
+    public void connectionOpened() {
+        for (SenderListener l : listeners) {
+            try {
+                l.connectionOpened();
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+
+    @Override
+    public void connectionRetired(String reason) {
+        for (SenderListener l : listeners) {
+            try {
+                l.connectionRetired(reason);
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+
+    @Override
+    public void batchCompleted(SendReport report, Duration elapsed) {
+        for (SenderListener l : listeners) {
+            try {
+                l.batchCompleted(report, elapsed);
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.github.pipeliningsmtp.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.Credentials;
+import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testing.StandardSession;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+class PipeliningSmtpHealthIndicatorTest {
+
+    private ScriptedSmtpServer server;
+
+    /** A clock the test moves by hand. */
+    private static final class MovableClock extends Clock {
+        private Instant now = Instant.parse("2026-11-29T10:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ConnectionSettings settings() {
+        return ConnectionSettings.builder("mail.example.com", server.port())
+                .resolver(h -> new InetAddress[] {InetAddress.getLoopbackAddress()})
+                .greetingTimeout(Duration.ofSeconds(2)).commandTimeout(Duration.ofSeconds(2))
+                .credentials(Credentials.password("user@example.com", "S3cret-Pa55")).allowPlaintextAuth(true)
+                .build();
+    }
+
+    @Test
+    void upWithPipeliningAndTheCapabilitiesThatMatterAndNoSecret() throws Exception {
+        server = ScriptedSmtpServer.start();
+        PipeliningSmtpHealthIndicator indicator = new PipeliningSmtpHealthIndicator(settings(), false,
+                Duration.ofSeconds(30), new MovableClock());
+        Health health = indicator.health();
+        assertThat(health.getStatus()).isEqualTo(Status.UP);
+        Map<String, Object> details = health.getDetails();
+        assertThat(details).containsEntry("pipelining", true).containsEntry("host", "mail.example.com")
+                .containsEntry("port", server.port()).containsEntry("8bitmime", true).containsEntry("tls", false)
+                .containsEntry("sizeLimit", 10485760L).containsKeys("chunking", "smtputf8", "starttls",
+                        "authMechanisms", "durationMs");
+        assertThat(details.toString()).doesNotContain("S3cret-Pa55");
+        server.awaitNoOpenConnections(Duration.ofSeconds(2));
+        assertThat(server.commands()).extracting(c -> c.line()).noneMatch(l -> l.startsWith("AUTH"))
+                .noneMatch(l -> l.startsWith("MAIL")).last().isEqualTo("QUIT");
+        assertThat(indicator.health(false).getDetails()).isEmpty();
+    }
+
+    @Test
+    void withoutPipeliningUpOrOutOfServiceWhenRequired() throws Exception {
+        server = ScriptedSmtpServer.start();
+        server.setDefaultScript(StandardSession.builder().noPipelining(true).build());
+        Health lenient = new PipeliningSmtpHealthIndicator(settings(), false, Duration.ofSeconds(30),
+                new MovableClock()).health();
+        assertThat(lenient.getStatus()).isEqualTo(Status.UP);
+        assertThat(lenient.getDetails()).containsEntry("pipelining", false);
+        Health strict = new PipeliningSmtpHealthIndicator(settings(), true, Duration.ofSeconds(30),
+                new MovableClock()).health();
+        assertThat(strict.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+    }
+
+    @Test
+    void downWithTheReasonWhenTheServerStopsOnceTheCacheTimeIsOver() throws Exception {
+        server = ScriptedSmtpServer.start();
+        MovableClock clock = new MovableClock();
+        PipeliningSmtpHealthIndicator indicator = new PipeliningSmtpHealthIndicator(settings(), false,
+                Duration.ofSeconds(30), clock);
+        assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+        server.close();
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(indicator.health().getStatus()).as("cached").isEqualTo(Status.UP);
+        clock.advance(Duration.ofSeconds(1));
+        Health down = indicator.health();
+        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(down.getDetails().get("error").toString()).contains("Connect");
+        server = null;
+    }
+
+    @Test
+    void downWhenTheGreetingIsRefused() throws Exception {
+        server = ScriptedSmtpServer.start();
+        server.setDefaultScript(s -> {
+            s.reply("554 5.7.1 No SMTP service here");
+            s.stallUntilClientCloses();
+        });
+        Health down = new PipeliningSmtpHealthIndicator(settings(), false, Duration.ofSeconds(30),
+                new MovableClock()).health();
+        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(down.getDetails().get("error").toString()).contains("554");
+    }
+}
