@@ -1,6 +1,8 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.BdatOutputStream;
 import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
+import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import jakarta.mail.MessagingException;
 import java.io.FilterOutputStream;
@@ -10,6 +12,8 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -80,39 +84,56 @@ final class CommandPipeline {
         for (int i = 0; i < written.length; i++) {
             written[i] = new CompletableFuture<>();
         }
+        @SuppressWarnings("unchecked")
+        BlockingQueue<Object>[] chunks = new BlockingQueue[steps.size()];
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i] = steps.get(i).isChunked() ? new LinkedBlockingQueue<>() : null;
+        }
         roundTrips++;
         commandsSent += flight.commandCount();
         events.roundTrip();
         Future<?> writer = null;
         if (flight.writeInline()) {
             try {
-                writeAll(steps, written);
+                writeAll(steps, written, chunks);
             } catch (Exception e) {
                 return fail(steps, 0, SmtpError.ofConnection(steps.get(0).display(), e));
             }
         } else {
             writer = WriterThreads.EXECUTOR.submit(() -> {
                 try {
-                    writeAll(steps, written);
+                    writeAll(steps, written, chunks);
                 } catch (Exception | Error e) {
                     // the reader sees this on the content step it awaits, or reads EOF/reset itself,
                     // after the replies already received (a 421 must not be lost to an abort here)
                     for (CompletableFuture<Void> f : written) {
                         f.completeExceptionally(e);
                     }
+                    for (BlockingQueue<Object> q : chunks) {
+                        if (q != null) {
+                            q.add(e);
+                        }
+                    }
                 }
             });
         }
-        boolean ok = readAll(steps, written);
+        boolean ok = readAll(steps, written, chunks);
         if (writer != null) {
             awaitWriter(writer);
         }
         return ok && !wire.isClosed();
     }
 
-    private boolean readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written) {
+    private boolean readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
+                            BlockingQueue<Object>[] chunks) {
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
+            if (step.isChunked()) {
+                if (!readChunks(steps, i, chunks[i])) {
+                    return false;
+                }
+                continue;
+            }
             SmtpReply reply;
             try {
                 if (step.content() != null) {
@@ -129,6 +150,75 @@ final class CommandPipeline {
             }
         }
         return true;
+    }
+
+    /** The replies of one message's BDAT chunks, as the writer reports each chunk written. */
+    private boolean readChunks(List<Flight.Step> steps, int index, BlockingQueue<Object> queue) {
+        Flight.Step step = steps.get(index);
+        ChunkHandler handler = (ChunkHandler) step.handler();
+        String awaited = "BDAT (content)";
+        while (true) {
+            SmtpReply reply;
+            ChunkWritten chunk;
+            try {
+                chunk = nextChunk(queue);
+                awaited = chunk.display();
+                reply = wire.readReply(chunk.display(), chunk.last() ? step.timeout() : step.chunkTimeout());
+            } catch (IOException e) {
+                Throwable cause = e instanceof ContentWriteException ? e.getCause() : e;
+                SmtpError error = cause instanceof MessagingException || cause instanceof RuntimeException
+                        ? SmtpError.local(awaited, "content could not be written: " + cause, cause)
+                        : SmtpError.ofConnection(awaited, cause);
+                return fail(steps, index, error);
+            }
+            replied(chunk.display().equals("RSET") ? "RSET" : "BDAT", reply);
+            handler.onChunkReply(chunk.display(), reply, chunk.last());
+            if (reply.isServiceClosing()) {
+                return fail(steps, index + 1, SmtpError.ofReply(chunk.display(), reply));
+            }
+            if (chunk.last()) {
+                return true;
+            }
+        }
+    }
+
+    /** A chunk (or the RSET after a declined one) that the writer handed to the socket. */
+    private record ChunkWritten(String display, boolean last) {
+    }
+
+    /** The writer failed; its cause is the writer's exception. */
+    private static final class ContentWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ContentWriteException(Throwable cause) {
+            super("writing content failed", cause);
+        }
+    }
+
+    private ChunkWritten nextChunk(BlockingQueue<Object> queue) throws IOException {
+        long last = wire.octetsWritten();
+        while (true) {
+            Object next;
+            try {
+                next = queue.poll(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing content");
+            }
+            if (next instanceof ChunkWritten chunk) {
+                return chunk;
+            }
+            if (next instanceof Throwable t) {
+                throw new ContentWriteException(t);
+            }
+            long now = wire.octetsWritten();
+            if (now == last) {
+                throw new SmtpTimeoutException("BDAT (content)", "no content written for "
+                        + writeStallTimeout.toMillis() + " ms: the server stopped reading",
+                        new SocketTimeoutException());
+            }
+            last = now;
+        }
     }
 
     /** The step at {@code from} gets {@code error}; later ones are not answered. Closes the connection. */
@@ -165,12 +255,14 @@ final class CommandPipeline {
         return SmtpError.ofConnection(terminatorOut ? step.display() : "DATA (content)", cause);
     }
 
-    private void writeAll(List<Flight.Step> steps, CompletableFuture<Void>[] written)
+    private void writeAll(List<Flight.Step> steps, CompletableFuture<Void>[] written, BlockingQueue<Object>[] chunks)
             throws IOException, MessagingException {
         OutputStream out = wire.out();
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
-            if (step.command() != null) {
+            if (step.isChunked()) {
+                writeChunks(step, out, chunks[i]);
+            } else if (step.command() != null) {
                 Wire.trace("C: {0}", step.command());
                 out.write(step.bytes());
             } else {
@@ -185,6 +277,40 @@ final class CommandPipeline {
             written[i].complete(null);
         }
         out.flush();
+    }
+
+    /** Writes one message as BDAT chunks; after a refused chunk, stops and writes RSET instead (RFC 3030 §3). */
+    private void writeChunks(Flight.Step step, OutputStream out, BlockingQueue<Object> queue)
+            throws IOException, MessagingException {
+        ChunkHandler handler = (ChunkHandler) step.handler();
+        BdatOutputStream bdat = new BdatOutputStream(withoutFlush(out), step.chunkSize(),
+                new BdatOutputStream.ChunkListener() {
+                    @Override
+                    public boolean beforeChunk(int size, boolean last) {
+                        if (handler.refused()) {
+                            return false;
+                        }
+                        if (last) {
+                            step.beforeTerminator().run();
+                        }
+                        return true;
+                    }
+
+                    @Override
+                    public void afterChunk(int size, boolean last) {
+                        String display = SmtpCommand.bdat(size, last).display();
+                        Wire.trace("C: {0} <octets>", display);
+                        queue.add(new ChunkWritten(display, last));
+                    }
+                });
+        step.content().writeTo(bdat);
+        bdat.finish();
+        if (bdat.declined()) {
+            SmtpCommand rset = SmtpCommand.rset();
+            Wire.trace("C: {0}", rset);
+            out.write(rset.bytes());
+            queue.add(new ChunkWritten(rset.display(), true));
+        }
     }
 
     /** {@code out} with {@link OutputStream#flush()} ignored; the flight is flushed once, at its end. */

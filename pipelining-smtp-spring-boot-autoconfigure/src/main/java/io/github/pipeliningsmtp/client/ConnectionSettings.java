@@ -44,6 +44,9 @@ public final class ConnectionSettings {
     private final int receiveBufferSize;
     private final int sendBufferSize;
     private final SmtpEventListener eventListener;
+    private final boolean chunking;
+    private final int chunkSize;
+    private final int maxMessagesInFlight;
 
     private ConnectionSettings(Builder b) {
         this.host = b.host;
@@ -64,6 +67,9 @@ public final class ConnectionSettings {
         this.receiveBufferSize = b.receiveBufferSize;
         this.sendBufferSize = b.sendBufferSize;
         this.eventListener = b.eventListener;
+        this.chunking = b.chunking;
+        this.chunkSize = b.chunkSize;
+        this.maxMessagesInFlight = b.maxMessagesInFlight;
     }
 
     /**
@@ -173,6 +179,21 @@ public final class ConnectionSettings {
         return eventListener;
     }
 
+    /** Whether to send content with BDAT (RFC 3030) when the server advertises CHUNKING and PIPELINING. */
+    public boolean chunking() {
+        return chunking;
+    }
+
+    /** Octets per BDAT chunk; also the memory each message's content needs while it is sent. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** With CHUNKING and PIPELINING: most messages written before their replies are read (one round trip). */
+    public int maxMessagesInFlight() {
+        return maxMessagesInFlight;
+    }
+
     /** A builder holding these settings, to derive others (e.g. without credentials for a health check). */
     public Builder toBuilder() {
         Builder b = new Builder(host, port);
@@ -192,6 +213,9 @@ public final class ConnectionSettings {
         b.receiveBufferSize = receiveBufferSize;
         b.sendBufferSize = sendBufferSize;
         b.eventListener = eventListener;
+        b.chunking = chunking;
+        b.chunkSize = chunkSize;
+        b.maxMessagesInFlight = maxMessagesInFlight;
         return b;
     }
 
@@ -221,6 +245,9 @@ public final class ConnectionSettings {
         private int receiveBufferSize;
         private int sendBufferSize;
         private SmtpEventListener eventListener = SmtpEventListener.NONE;
+        private boolean chunking = true;
+        private int chunkSize = 128 * 1024;
+        private int maxMessagesInFlight = 50;
 
         private Builder(String host, int port) {
             if (host == null || host.isBlank()) {
@@ -336,6 +363,30 @@ public final class ConnectionSettings {
         /** Told of every reply and round trip (metrics); none by default. */
         public Builder eventListener(SmtpEventListener listener) {
             this.eventListener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** BDAT when CHUNKING and PIPELINING are advertised (default true); false always uses DATA. */
+        public Builder chunking(boolean chunking) {
+            this.chunking = chunking;
+            return this;
+        }
+
+        /** Octets per BDAT chunk, 1 to 64 MiB; default 128 KiB. */
+        public Builder chunkSize(int octets) {
+            if (octets < 1 || octets > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("chunkSize must be 1 to 67108864 octets, was " + octets);
+            }
+            this.chunkSize = octets;
+            return this;
+        }
+
+        /** Messages streamed per round trip with CHUNKING and PIPELINING, at least 1; default 50. */
+        public Builder maxMessagesInFlight(int messages) {
+            if (messages < 1) {
+                throw new IllegalArgumentException("maxMessagesInFlight must be at least 1, was " + messages);
+            }
+            this.maxMessagesInFlight = messages;
             return this;
         }
 

@@ -23,7 +23,7 @@ final class Flight {
     Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler) {
         byte[] bytes = command.bytes();
         commandOctets += bytes.length;
-        steps.add(new Step(command, bytes, null, null, command.display(), timeout, handler));
+        steps.add(new Step(command, bytes, null, null, command.display(), timeout, handler, 0, null));
         return this;
     }
 
@@ -33,7 +33,18 @@ final class Flight {
      */
     Flight content(MessageContent content, Runnable beforeTerminator, Duration timeout, ReplyHandler handler) {
         hasContent = true;
-        steps.add(new Step(null, null, content, beforeTerminator, "DATA (end of data)", timeout, handler));
+        steps.add(new Step(null, null, content, beforeTerminator, "DATA (end of data)", timeout, handler, 0, null));
+        return this;
+    }
+
+    /**
+     * Adds a message's content as BDAT chunks of {@code chunkSize} octets (RFC 3030); each chunk's
+     * reply goes to the handler, awaited for {@code chunkTimeout}, the LAST one for {@code lastTimeout}.
+     */
+    Flight chunks(MessageContent content, int chunkSize, Runnable beforeLast, Duration chunkTimeout,
+                  Duration lastTimeout, ChunkHandler handler) {
+        hasContent = true;
+        steps.add(new Step(null, null, content, beforeLast, "BDAT", lastTimeout, handler, chunkSize, chunkTimeout));
         return this;
     }
 
@@ -54,8 +65,15 @@ final class Flight {
         return !hasContent && commandOctets <= INLINE_LIMIT;
     }
 
-    /** One step: a command or a content, with its reply's handler and timeout. */
+    /**
+     * One step: a command, a DATA content (chunkSize 0) or a BDAT content (chunkSize > 0), with its
+     * reply's handler and timeout.
+     */
     record Step(SmtpCommand command, byte[] bytes, MessageContent content, Runnable beforeTerminator,
-                String display, Duration timeout, ReplyHandler handler) {
+                String display, Duration timeout, ReplyHandler handler, int chunkSize, Duration chunkTimeout) {
+
+        boolean isChunked() {
+            return chunkSize > 0;
+        }
     }
 }

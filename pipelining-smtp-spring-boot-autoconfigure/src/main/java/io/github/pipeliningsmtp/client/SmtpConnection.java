@@ -103,7 +103,7 @@ public final class SmtpConnection implements Closeable {
             transactions.add(new Transaction(m));
         }
         requireReady();
-        runner.run(transactions, isPipelining(), policy);
+        runner.run(transactions, isPipelining(), isChunking(), policy);
         messagesSent += messages.size();
         lastActivityNanos = System.nanoTime();
         if (!runner.usable()) {
@@ -153,6 +153,11 @@ public final class SmtpConnection implements Closeable {
     /** Whether batches are pipelined: PIPELINING advertised and allowed by the settings. */
     public boolean isPipelining() {
         return settings.pipelining() && capabilities.pipelining();
+    }
+
+    /** Whether content goes as BDAT chunks: CHUNKING and PIPELINING advertised, chunking allowed by the settings. */
+    public boolean isChunking() {
+        return isPipelining() && settings.chunking() && capabilities.chunking();
     }
 
     /** Whether the session is encrypted (implicit TLS or STARTTLS). */

@@ -203,6 +203,54 @@ final class Transaction {
         };
     }
 
+    /**
+     * Replies to this message's BDAT chunks (RFC 3030): a refused chunk fails the accepted recipients
+     * with that chunk's reply and stops further chunks; the LAST chunk's 2yz makes them SUCCEEDED.
+     * Chunk replies that follow a refusal, or that come when no recipient was accepted, are details.
+     */
+    ChunkHandler bdatHandler() {
+        return new ChunkHandler() {
+            private volatile boolean refused;
+
+            @Override
+            public void onChunkReply(String display, SmtpReply reply, boolean last) {
+                if (last) {
+                    ended = true;
+                }
+                if (display.equals("RSET")) {
+                    return;
+                }
+                if (reply.isPositiveCompletion()) {
+                    if (last && !refused) {
+                        ledger.finalReply(reply);
+                        ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
+                    }
+                    return;
+                }
+                SmtpError error = SmtpError.ofReply(display, reply);
+                if (!refused && anyAccepted()) {
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                } else {
+                    ledger.addDetail(error);
+                }
+                if (last) {
+                    ledger.finalReply(reply);
+                }
+                refused = true;
+            }
+
+            @Override
+            public boolean refused() {
+                return refused;
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                endOfDataHandler().onNoReply(error);
+            }
+        };
+    }
+
     /** The reply to a lone "." sent because 354 came although no RCPT TO was accepted. */
     ReplyHandler loneDotHandler() {
         return new ReplyHandler() {

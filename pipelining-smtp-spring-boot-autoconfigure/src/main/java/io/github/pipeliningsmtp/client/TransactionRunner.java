@@ -35,10 +35,12 @@ final class TransactionRunner {
     }
 
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
-    void run(List<Transaction> transactions, boolean pipelining, DeliveryPolicy policy) {
+    void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy) {
         this.policy = policy;
         List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
-        if (pipelining) {
+        if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
+            runChunked(sendable);
+        } else if (pipelining) {
             runPipelined(sendable);
         } else {
             runSequential(sendable);
@@ -74,6 +76,38 @@ final class TransactionRunner {
                 }
             }
             needsReset = previous.needsReset();
+        }
+    }
+
+    /**
+     * CHUNKING with PIPELINING (RFC 3030 §4.2): MAIL FROM, RCPT TO and the BDAT chunks of up to
+     * {@code maxMessagesInFlight} messages in one flight, RSET between them (after a BDAT exchange
+     * the server's state is only known from replies not yet read), so a batch costs about
+     * N / maxMessagesInFlight round trips.
+     */
+    private void runChunked(List<Transaction> transactions) {
+        int window = settings.maxMessagesInFlight();
+        for (int from = 0; from < transactions.size(); from += window) {
+            Flight flight = new Flight();
+            List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
+            for (int k = 0; k < group.size(); k++) {
+                Transaction tx = group.get(k);
+                if (k > 0 || needsReset) {
+                    flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+                }
+                tx.markStarted();
+                flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler());
+                List<SmtpCommand> rcpts = tx.rcptToCommands();
+                for (int i = 0; i < rcpts.size(); i++) {
+                    flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+                }
+                flight.chunks(tx.content(), settings.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
+                        settings.dataTimeout(), tx.bdatHandler());
+            }
+            if (!execute(flight)) {
+                return;
+            }
+            needsReset = group.get(group.size() - 1).needsReset();
         }
     }
 

@@ -84,7 +84,8 @@ final class Wire {
         this.socket = s;
         this.in = s.getInputStream();
         this.progress = new ProgressOutputStream(s.getOutputStream());
-        this.out = new BufferedOutputStream(progress, 16 * 1024);
+        // large enough that a flight of many small messages goes out in few writes
+        this.out = new BufferedOutputStream(progress, 64 * 1024);
         this.decoder = new ReplyDecoder();
     }
 

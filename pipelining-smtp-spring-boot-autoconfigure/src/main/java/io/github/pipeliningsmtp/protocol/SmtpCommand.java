@@ -82,6 +82,18 @@ public final class SmtpCommand {
         return new SmtpCommand(Verb.DATA, "DATA", "DATA", false);
     }
 
+    /**
+     * {@code BDAT n [LAST]} (RFC 3030 §2); the n octets follow the line. Only its line: the octets
+     * are written by {@link BdatOutputStream}. Displayed as sent, e.g. {@code BDAT 31 LAST}.
+     */
+    public static SmtpCommand bdat(long size, boolean last) {
+        if (size < 0) {
+            throw new IllegalArgumentException("BDAT size must not be negative");
+        }
+        String line = "BDAT " + size + (last ? " LAST" : "");
+        return new SmtpCommand(Verb.BDAT, line, line, false);
+    }
+
     /** {@code RSET}. */
     public static SmtpCommand rset() {
         return new SmtpCommand(Verb.RSET, "RSET", "RSET", false);
