@@ -58,6 +58,6 @@ public final class PipeliningSmtpAutoConfiguration {
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
         return new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy, properties.getShutdownTimeout(),
-                events);
+                events, properties.isSplitOnTooManyRecipients());
     }
 }

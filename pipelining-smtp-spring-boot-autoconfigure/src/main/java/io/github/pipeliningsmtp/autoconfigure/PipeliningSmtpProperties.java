@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.autoconfigure;
 
 import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -22,11 +23,11 @@ public class PipeliningSmtpProperties {
         IMPLICIT
     }
 
-    /** Whether to pipeline. */
+    /** Whether to use an extension (PIPELINING, CHUNKING). */
     public enum Pipelining {
-        /** Pipeline when the server advertises PIPELINING (RFC 2920), one command at a time otherwise. */
+        /** Use it when the server advertises it. */
         AUTO,
-        /** Always one command at a time. */
+        /** Never use it (for PIPELINING: one command at a time; for CHUNKING: DATA). */
         OFF
     }
 
@@ -85,6 +86,21 @@ public class PipeliningSmtpProperties {
 
     /** Pipelining: auto (when advertised) or off. */
     private Pipelining pipelining = Pipelining.AUTO;
+
+    /** CHUNKING: auto (BDAT when the server advertises CHUNKING and PIPELINING, RFC 3030) or off (always DATA). */
+    private Pipelining chunking = Pipelining.AUTO;
+
+    /** Size of each BDAT chunk; also the buffer each message being sent needs. */
+    private DataSize chunkSize = DataSize.ofKilobytes(128);
+
+    /** With CHUNKING and PIPELINING: messages written per round trip before their replies are read. */
+    private int maxMessagesInFlight = 50;
+
+    /**
+     * Send recipients refused as too many (452 4.5.3, or 552 5.5.3) in a new transaction with the same
+     * content; off reports them FAILED (transient).
+     */
+    private boolean splitOnTooManyRecipients = true;
 
     /** Charset for text parts created without one (Jakarta Mail's mail.mime.charset). */
     private String defaultEncoding = "UTF-8";
@@ -315,6 +331,38 @@ public class PipeliningSmtpProperties {
 
     public void setPipelining(Pipelining pipelining) {
         this.pipelining = pipelining;
+    }
+
+    public Pipelining getChunking() {
+        return chunking;
+    }
+
+    public void setChunking(Pipelining chunking) {
+        this.chunking = chunking;
+    }
+
+    public DataSize getChunkSize() {
+        return chunkSize;
+    }
+
+    public void setChunkSize(DataSize chunkSize) {
+        this.chunkSize = chunkSize;
+    }
+
+    public int getMaxMessagesInFlight() {
+        return maxMessagesInFlight;
+    }
+
+    public void setMaxMessagesInFlight(int maxMessagesInFlight) {
+        this.maxMessagesInFlight = maxMessagesInFlight;
+    }
+
+    public boolean isSplitOnTooManyRecipients() {
+        return splitOnTooManyRecipients;
+    }
+
+    public void setSplitOnTooManyRecipients(boolean splitOnTooManyRecipients) {
+        this.splitOnTooManyRecipients = splitOnTooManyRecipients;
     }
 
     public String getDefaultEncoding() {

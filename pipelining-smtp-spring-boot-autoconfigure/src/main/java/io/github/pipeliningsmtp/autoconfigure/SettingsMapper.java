@@ -36,6 +36,10 @@ final class SettingsMapper {
         b.allowPlaintextAuth(p.isAllowPlaintextAuth());
         b.authMechanism(p.getAuthMechanism());
         b.pipelining(p.getPipelining() == PipeliningSmtpProperties.Pipelining.AUTO);
+        b.chunking(p.getChunking() == PipeliningSmtpProperties.Pipelining.AUTO);
+        set("chunk-size", p.getChunkSize() == null ? null : (int) Math.min(Integer.MAX_VALUE, p.getChunkSize().toBytes()),
+                b::chunkSize);
+        set("max-messages-in-flight", p.getMaxMessagesInFlight(), b::maxMessagesInFlight);
         if (token != null) {
             if (p.getUsername() == null) {
                 throw new InvalidConfigurationPropertyValueException(PREFIX + "username", null,

@@ -34,6 +34,29 @@ public final class MessageLedger {
         return ledger;
     }
 
+    /**
+     * The ledger of a message sent in several transactions (split by RCPTMAX, or after "too many
+     * recipients"): part {@code k} covers the envelope recipients at {@code indexes.get(k)}; a later
+     * part overrides an earlier one for the same recipient. Recipients no part covers stay PENDING.
+     */
+    public static MessageLedger assemble(Envelope envelope, List<int[]> indexes, List<MessageLedger> parts) {
+        MessageLedger ledger = new MessageLedger(envelope);
+        for (int k = 0; k < parts.size(); k++) {
+            MessageLedger part = parts.get(k);
+            int[] map = indexes.get(k);
+            for (int j = 0; j < map.length; j++) {
+                ledger.recipients[map[j]] = part.recipients[j];
+            }
+            ledger.details.addAll(part.details);
+            if (part.finalReply != null) {
+                ledger.finalReply = part.finalReply;
+            }
+            ledger.contentCommitted |= part.contentCommitted;
+            ledger.started |= part.started;
+        }
+        return ledger;
+    }
+
     /** A ledger with every recipient PENDING. */
     public MessageLedger(Envelope envelope) {
         this.envelope = envelope;

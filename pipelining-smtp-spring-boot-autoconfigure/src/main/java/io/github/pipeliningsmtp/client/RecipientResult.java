@@ -47,6 +47,20 @@ public final class RecipientResult {
         return Optional.ofNullable(error);
     }
 
+    /**
+     * True when RCPT TO was refused as one recipient too many for this transaction: 452 (RFC 5321
+     * §4.5.3.1.10, enhanced code 4.5.3 or none) or the older 552 5.5.3. The recipient may be sent
+     * in another transaction.
+     */
+    public boolean refusedAsTooMany() {
+        if (status != RecipientStatus.FAILED || rcptReply == null) {
+            return false;
+        }
+        String enhanced = rcptReply.enhancedStatusCode().orElse("");
+        return (rcptReply.code() == 452 && (enhanced.isEmpty() || enhanced.equals("4.5.3")))
+                || (rcptReply.code() == 552 && enhanced.equals("5.5.3"));
+    }
+
     RecipientResult accepted(SmtpReply reply) {
         require(status == RecipientStatus.PENDING, RecipientStatus.ACCEPTED);
         return new RecipientResult(address, RecipientStatus.ACCEPTED, reply, null);

@@ -45,6 +45,7 @@ public final class SmtpConnection implements Closeable {
     private volatile long lastActivityNanos = openedAtNanos;
     private volatile State state = State.READY;
     private long messagesSent;
+    private int transactionsStarted;
 
     private SmtpConnection(ConnectionSettings settings, Wire wire, CommandPipeline pipeline, Capabilities capabilities) {
         this.settings = settings;
@@ -105,6 +106,7 @@ public final class SmtpConnection implements Closeable {
         requireReady();
         runner.run(transactions, isPipelining(), isChunking(), policy);
         messagesSent += messages.size();
+        transactionsStarted += (int) transactions.stream().filter(t -> t.ledger().started()).count();
         lastActivityNanos = System.nanoTime();
         if (!runner.usable()) {
             state = State.BROKEN;
@@ -193,6 +195,38 @@ public final class SmtpConnection implements Closeable {
     /** Time since the last command's reply (or since opening). */
     public Duration idleTime() {
         return Duration.ofNanos(System.nanoTime() - lastActivityNanos);
+    }
+
+    /** MAIL FROM commands written so far. */
+    public int transactionsStarted() {
+        return transactionsStarted;
+    }
+
+    /**
+     * Transactions this session may still start: MAILMAX (RFC 9422 §4.1) minus those started, or
+     * {@link Integer#MAX_VALUE} without a trusted limit (see {@link #limitsTrusted()}).
+     */
+    public int remainingTransactions() {
+        if (!limitsTrusted() || capabilities.mailMax().isEmpty()) {
+            return Integer.MAX_VALUE;
+        }
+        return Math.max(0, capabilities.mailMax().getAsInt() - transactionsStarted);
+    }
+
+    /** Most RCPT TO per transaction: RCPTMAX (RFC 9422 §4.2) when trusted, else {@link Integer#MAX_VALUE}. */
+    public int rcptMax() {
+        if (!limitsTrusted() || capabilities.rcptMax().isEmpty()) {
+            return Integer.MAX_VALUE;
+        }
+        return capabilities.rcptMax().getAsInt();
+    }
+
+    /**
+     * LIMITS are honoured only over TLS, or when the server did not offer STARTTLS: in a plaintext
+     * session that could have been encrypted, a man in the middle could lower them (RFC 9422 §6).
+     */
+    public boolean limitsTrusted() {
+        return wire.isTls() || !capabilities.startTls();
     }
 
     /** Round trips so far (a write followed by a wait for replies), set-up included. */

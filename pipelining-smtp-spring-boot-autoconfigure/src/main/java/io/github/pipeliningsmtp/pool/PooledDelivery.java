@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.pool;
 
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
+import io.github.pipeliningsmtp.client.Envelope;
 import io.github.pipeliningsmtp.client.FailureType;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
@@ -9,27 +10,48 @@ import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpError;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 
 /**
- * Sends a chunk of messages on one pooled connection, and once more on a new connection those of
- * them that certainly never reached the server:
+ * Sends a list of messages over pooled connections, one transaction per message unless the server
+ * says otherwise, and merges what each transaction reported into one ledger per message:
  * <ul>
- *   <li>messages whose MAIL FROM was never written because the connection ended first;</li>
- *   <li>on a reused connection that the server had dropped while idle (its first command got EOF,
- *       a reset, 421 or 451 and the connection ended), the first message too: nothing of it was
- *       accepted (RFC 5321 §4.1.4 and §3.8; case C08).</li>
+ *   <li>LIMITS (RFC 9422), when trusted: a message with more recipients than RCPTMAX is sent in
+ *       several transactions of at most RCPTMAX; a session never starts more than MAILMAX
+ *       transactions (the connection is then retired and the rest go on a new one).</li>
+ *   <li>Too many recipients (452 4.5.3, or the older 552 5.5.3, RFC 5321 §4.5.3.1.10): when the
+ *       transaction accepted some recipients, the refused ones are sent in a new transaction with
+ *       the same content, until every recipient is delivered once or refused for another reason.</li>
+ *   <li>Messages whose MAIL FROM was never written because the connection ended first are sent on
+ *       a new connection; so is the first message on a reused connection the server had dropped
+ *       while idle (EOF, reset, 421 or 451 on its first command; case C08). At most two broken
+ *       connections per call.</li>
  * </ul>
  * Nothing whose content may have reached the server is ever sent again. Thread-safe.
  */
 public final class PooledDelivery {
 
-    private final SmtpConnectionPool pool;
+    private static final int MAX_BROKEN_CONNECTIONS = 2;
 
-    /** @param pool where connections come from */
-    public PooledDelivery(SmtpConnectionPool pool) {
+    private final SmtpConnectionPool pool;
+    private final boolean splitTooManyRecipients;
+
+    /**
+     * @param pool                   where connections come from
+     * @param splitTooManyRecipients whether recipients refused as too many are sent in a new transaction
+     */
+    public PooledDelivery(SmtpConnectionPool pool, boolean splitTooManyRecipients) {
         this.pool = pool;
+        this.splitTooManyRecipients = splitTooManyRecipients;
+    }
+
+    /** Splitting on "too many recipients" enabled. */
+    public PooledDelivery(SmtpConnectionPool pool) {
+        this(pool, true);
     }
 
     /** The pool. */
@@ -41,61 +63,162 @@ public final class PooledDelivery {
     public record Result(List<MessageLedger> ledgers, long roundTrips) {
     }
 
+    /** Some recipients (indexes into the envelope) of one message (index into the call's list). */
+    private record Item(int message, int[] recipients) {
+    }
+
     /**
-     * Sends the messages, in order, on one connection (plus one retry as described above).
+     * Sends the messages.
      *
-     * @throws IOException when no connection can be had (borrow timeout, connect, TLS or AUTH
-     *                     failure); nothing was sent then
+     * @throws IOException when no connection can be had before anything was sent (borrow timeout,
+     *                     connect, TLS or AUTH failure)
      * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
      */
     public Result deliver(List<OutgoingMessage> messages, DeliveryPolicy policy) throws IOException {
-        Attempt first = attempt(messages, policy);
-        List<MessageLedger> ledgers = new ArrayList<>(first.ledgers);
-        if (!first.broken) {
-            return new Result(ledgers, first.roundTrips);
+        for (OutgoingMessage m : messages) {
+            m.envelope().checkAddresses();
         }
-        List<Integer> retry = new ArrayList<>();
-        for (int i = 0; i < ledgers.size(); i++) {
-            MessageLedger l = ledgers.get(i);
-            boolean untouched = !l.started() && !isLocal(l);
-            boolean stale = i == 0 && first.reused && droppedWhileIdle(l);
-            if (untouched || stale) {
-                retry.add(i);
+        Deque<Item> queue = new ArrayDeque<>();
+        List<List<int[]>> indexes = new ArrayList<>();
+        List<List<MessageLedger>> parts = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            int n = messages.get(i).envelope().recipients().size();
+            int[] all = new int[n];
+            Arrays.setAll(all, k -> k);
+            queue.add(new Item(i, all));
+            indexes.add(new ArrayList<>());
+            parts.add(new ArrayList<>());
+        }
+        long roundTrips = 0;
+        int broken = 0;
+        SmtpError notSent = null;
+        while (!queue.isEmpty()) {
+            SmtpConnection connection;
+            try {
+                connection = pool.borrow();
+            } catch (IOException e) {
+                if (roundTrips == 0 && parts.stream().allMatch(List::isEmpty)) {
+                    throw e;
+                }
+                notSent = SmtpError.ofConnection("connect", e);
+                break;
+            }
+            List<Item> taken = new ArrayList<>();
+            List<MessageLedger> ledgers;
+            boolean reused = connection.transactionsStarted() > 0;
+            boolean connectionBroke;
+            try {
+                take(queue, taken, connection.remainingTransactions(), connection.rcptMax());
+                if (taken.isEmpty()) {
+                    continue;
+                }
+                long before = connection.roundTrips();
+                ledgers = connection.send(taken.stream().map(it -> subMessage(messages.get(it.message()), it)).toList(),
+                        policy);
+                roundTrips += connection.roundTrips() - before;
+                connectionBroke = connection.state() != SmtpConnection.State.READY;
+            } finally {
+                pool.release(connection);
+            }
+            boolean retryUnstarted = connectionBroke && ++broken <= MAX_BROKEN_CONNECTIONS;
+            List<Item> again = new ArrayList<>();
+            for (int k = 0; k < taken.size(); k++) {
+                Item item = taken.get(k);
+                MessageLedger ledger = ledgers.get(k);
+                boolean stale = k == 0 && reused && connectionBroke && droppedWhileIdle(ledger);
+                if (retryUnstarted && ((!ledger.started() && !isLocal(ledger)) || stale)) {
+                    again.add(item);
+                    continue;
+                }
+                indexes.get(item.message()).add(item.recipients());
+                parts.get(item.message()).add(ledger);
+                int[] tooMany = tooMany(item, ledger);
+                if (tooMany.length > 0) {
+                    again.add(new Item(item.message(), tooMany));
+                }
+            }
+            if (reused && connectionBroke && !again.isEmpty()) {
+                pool.clearIdle();
+            }
+            for (int k = again.size() - 1; k >= 0; k--) {
+                queue.addFirst(again.get(k));
+            }
+            if (connectionBroke && !retryUnstarted) {
+                break;
             }
         }
-        if (retry.isEmpty()) {
-            return new Result(ledgers, first.roundTrips);
+        List<MessageLedger> result = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Envelope envelope = messages.get(i).envelope();
+            if (parts.get(i).isEmpty()) {
+                result.add(MessageLedger.notSent(envelope, notSent != null ? notSent
+                        : SmtpError.local("MAIL FROM", "not sent: the connection ended before it", null)));
+            } else {
+                MessageLedger ledger = MessageLedger.assemble(envelope, indexes.get(i), parts.get(i));
+                result.add(ledger.count(RecipientStatus.PENDING) == 0 ? ledger : fillPending(envelope, ledger, notSent));
+            }
         }
-        if (first.reused) {
-            pool.clearIdle();
-        }
-        List<OutgoingMessage> again = retry.stream().map(messages::get).toList();
-        Attempt second;
-        try {
-            second = attempt(again, policy);
-        } catch (IOException e) {
-            return new Result(ledgers, first.roundTrips);
-        }
-        for (int k = 0; k < retry.size(); k++) {
-            ledgers.set(retry.get(k), second.ledgers.get(k));
-        }
-        return new Result(ledgers, first.roundTrips + second.roundTrips);
+        return new Result(result, roundTrips);
     }
 
-    private record Attempt(List<MessageLedger> ledgers, boolean reused, boolean broken, long roundTrips) {
+    /** Takes up to {@code budget} transactions from the queue, none over {@code rcptMax} recipients. */
+    private static void take(Deque<Item> queue, List<Item> taken, int budget, int rcptMax) {
+        while (!queue.isEmpty() && taken.size() < budget) {
+            Item item = queue.poll();
+            if (item.recipients().length > rcptMax) {
+                int[] head = Arrays.copyOfRange(item.recipients(), 0, rcptMax);
+                int[] tail = Arrays.copyOfRange(item.recipients(), rcptMax, item.recipients().length);
+                queue.addFirst(new Item(item.message(), tail));
+                item = new Item(item.message(), head);
+            }
+            taken.add(item);
+        }
     }
 
-    private Attempt attempt(List<OutgoingMessage> messages, DeliveryPolicy policy) throws IOException {
-        SmtpConnection connection = pool.borrow();
-        try {
-            boolean reused = connection.messagesSent() > 0;
-            long before = connection.roundTrips();
-            List<MessageLedger> ledgers = connection.send(messages, policy);
-            boolean broken = connection.state() != SmtpConnection.State.READY;
-            return new Attempt(ledgers, reused, broken, connection.roundTrips() - before);
-        } finally {
-            pool.release(connection);
+    private static OutgoingMessage subMessage(OutgoingMessage message, Item item) {
+        if (item.recipients().length == message.envelope().recipients().size()) {
+            return message;
         }
+        return new OutgoingMessage(subEnvelope(message.envelope(), item.recipients()), message.content());
+    }
+
+    private static Envelope subEnvelope(Envelope envelope, int[] indexes) {
+        List<String> recipients = new ArrayList<>(indexes.length);
+        for (int i : indexes) {
+            recipients.add(envelope.recipients().get(i));
+        }
+        return new Envelope(envelope.mailFrom(), recipients);
+    }
+
+    /** The envelope indexes of the recipients refused as too many, when the transaction made progress. */
+    private int[] tooMany(Item item, MessageLedger ledger) {
+        if (!splitTooManyRecipients || ledger.acceptedCount() == 0) {
+            return new int[0];
+        }
+        List<RecipientResult> results = ledger.recipients();
+        return java.util.stream.IntStream.range(0, results.size())
+                .filter(j -> results.get(j).refusedAsTooMany())
+                .map(j -> item.recipients()[j]).toArray();
+    }
+
+    private static int[] pendingIndexes(MessageLedger ledger) {
+        List<RecipientResult> r = ledger.recipients();
+        return java.util.stream.IntStream.range(0, r.size()).filter(j -> r.get(j).status() == RecipientStatus.PENDING)
+                .toArray();
+    }
+
+    private static int[] allIndexes(MessageLedger ledger) {
+        int[] all = new int[ledger.recipients().size()];
+        Arrays.setAll(all, k -> k);
+        return all;
+    }
+
+    /** Recipients of a partly sent message that no transaction reached: FAILED, not sent. */
+    private static MessageLedger fillPending(Envelope envelope, MessageLedger ledger, SmtpError why) {
+        int[] pending = pendingIndexes(ledger);
+        SmtpError error = why != null ? why : SmtpError.local("RCPT TO", "not sent", null);
+        return MessageLedger.assemble(envelope, List.of(allIndexes(ledger), pending),
+                List.of(ledger, MessageLedger.notSent(subEnvelope(envelope, pending), error)));
     }
 
     private static boolean isLocal(MessageLedger l) {

@@ -61,6 +61,9 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
         if (maxMessages > 0 && c.messagesSent() >= maxMessages) {
             return "max-messages";
         }
+        if (c.remainingTransactions() == 0) {
+            return "mail-max";
+        }
         Duration maxAge = poolSettings.maxConnectionAge();
         if (!maxAge.isZero() && c.age().compareTo(maxAge) >= 0) {
             return "max-age";

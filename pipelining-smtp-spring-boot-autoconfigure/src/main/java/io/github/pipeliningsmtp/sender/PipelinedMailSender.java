@@ -70,9 +70,18 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
      */
     public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
                                Duration shutdownTimeout, SenderEvents events) {
+        this(pool, defaultEncoding, policy, shutdownTimeout, events, true);
+    }
+
+    /**
+     * As above; {@code splitTooManyRecipients} false reports recipients refused as too many (452)
+     * as FAILED instead of sending them in a new transaction.
+     */
+    public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
+                               Duration shutdownTimeout, SenderEvents events, boolean splitTooManyRecipients) {
         this.events = events;
         this.pool = pool;
-        this.dispatcher = new BatchDispatcher(new PooledDelivery(pool));
+        this.dispatcher = new BatchDispatcher(new PooledDelivery(pool, splitTooManyRecipients));
         Properties properties = new Properties();
         if (defaultEncoding != null) {
             properties.setProperty("mail.mime.charset", defaultEncoding);
