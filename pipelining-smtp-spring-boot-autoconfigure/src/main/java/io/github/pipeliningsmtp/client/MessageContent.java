@@ -33,6 +33,33 @@ public interface MessageContent {
     }
 
     /**
+     * Whether {@link #writeTo} can be called more than once with the same result. Only repeatable
+     * content is measured before sending (SIZE, 8-bit detection) or sent again in a new transaction.
+     * The default says no.
+     */
+    default boolean repeatable() {
+        return false;
+    }
+
+    /**
+     * Whether the header section needs SMTPUTF8 (RFC 6531/6532: raw UTF-8 in headers). The default
+     * says no.
+     */
+    default boolean needsSmtpUtf8() {
+        return false;
+    }
+
+    /**
+     * Re-encodes 8-bit body parts in a 7-bit transfer encoding, for a server without 8BITMIME
+     * (RFC 6152 §3). Returns false when it cannot (the default); the message then fails locally.
+     *
+     * @throws MessagingException when re-encoding fails
+     */
+    default boolean convertToSevenBit() throws MessagingException {
+        return false;
+    }
+
+    /**
      * Content from a Jakarta Mail message, through {@link MimeMessage#writeTo(OutputStream)}. Its
      * check refuses a header with a line break that does not fold (CRLF not followed by a space or
      * tab), which would inject a header line (RFC 5322 §2.2.3).
@@ -44,6 +71,16 @@ public interface MessageContent {
     /** Content from bytes already in memory (tests, small messages). */
     static MessageContent of(byte[] bytes) {
         byte[] copy = bytes.clone();
-        return out -> out.write(copy);
+        return new MessageContent() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                out.write(copy);
+            }
+
+            @Override
+            public boolean repeatable() {
+                return true;
+            }
+        };
     }
 }

@@ -24,6 +24,57 @@ final class MimeMessageContent implements MessageContent {
     }
 
     @Override
+    public boolean repeatable() {
+        return true;
+    }
+
+    @Override
+    public boolean needsSmtpUtf8() {
+        try {
+            Enumeration<String> lines = message.getAllHeaderLines();
+            while (lines.hasMoreElements()) {
+                String line = lines.nextElement();
+                for (int i = 0; i < line.length(); i++) {
+                    if (line.charAt(i) > 127) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (MessagingException e) {
+            return false;
+        }
+    }
+
+    /** Every leaf part is re-encoded from its data with the 7-bit encoding Jakarta Mail picks (quoted-printable or base64). */
+    @Override
+    public boolean convertToSevenBit() throws MessagingException {
+        try {
+            reencode(message);
+        } catch (java.io.IOException e) {
+            throw new MessagingException("could not re-encode the content", e);
+        }
+        message.saveChanges();
+        return true;
+    }
+
+    private static void reencode(jakarta.mail.Part part) throws MessagingException, java.io.IOException {
+        if (part.isMimeType("multipart/*")) {
+            jakarta.mail.Multipart multipart = (jakarta.mail.Multipart) part.getContent();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                reencode(multipart.getBodyPart(i));
+            }
+            return;
+        }
+        String[] cte = part.getHeader("Content-Transfer-Encoding");
+        if (cte == null || cte[0].equalsIgnoreCase("8bit") || cte[0].equalsIgnoreCase("binary")) {
+            jakarta.activation.DataHandler data = part.getDataHandler();
+            part.setDataHandler(data);
+            part.removeHeader("Content-Transfer-Encoding");
+        }
+    }
+
+    @Override
     public void check() throws MessagingException {
         Enumeration<String> lines = message.getAllHeaderLines();
         while (lines.hasMoreElements()) {

@@ -101,7 +101,7 @@ public final class SmtpConnection implements Closeable {
     public List<MessageLedger> send(List<OutgoingMessage> messages, DeliveryPolicy policy) {
         List<Transaction> transactions = new ArrayList<>(messages.size());
         for (OutgoingMessage m : messages) {
-            transactions.add(new Transaction(m));
+            transactions.add(new Transaction(m, capabilities));
         }
         requireReady();
         runner.run(transactions, isPipelining(), isChunking(), policy);

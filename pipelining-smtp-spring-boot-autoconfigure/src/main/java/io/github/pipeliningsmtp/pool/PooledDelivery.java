@@ -31,7 +31,9 @@ import java.util.List;
  *       while idle (EOF, reset, 421 or 451 on its first command; case C08). At most two broken
  *       connections per call.</li>
  * </ul>
- * Nothing whose content may have reached the server is ever sent again. Thread-safe.
+ * Splitting needs content that can be written more than once ({@link
+ * io.github.pipeliningsmtp.client.MessageContent#repeatable()}). Nothing whose content may have
+ * reached the server is ever sent again. Thread-safe.
  */
 public final class PooledDelivery {
 
@@ -108,7 +110,7 @@ public final class PooledDelivery {
             boolean reused = connection.transactionsStarted() > 0;
             boolean connectionBroke;
             try {
-                take(queue, taken, connection.remainingTransactions(), connection.rcptMax());
+                take(queue, taken, connection.remainingTransactions(), connection.rcptMax(), messages);
                 if (taken.isEmpty()) {
                     continue;
                 }
@@ -132,7 +134,7 @@ public final class PooledDelivery {
                 }
                 indexes.get(item.message()).add(item.recipients());
                 parts.get(item.message()).add(ledger);
-                int[] tooMany = tooMany(item, ledger);
+                int[] tooMany = tooMany(item, ledger, messages.get(item.message()));
                 if (tooMany.length > 0) {
                     again.add(new Item(item.message(), tooMany));
                 }
@@ -162,10 +164,12 @@ public final class PooledDelivery {
     }
 
     /** Takes up to {@code budget} transactions from the queue, none over {@code rcptMax} recipients. */
-    private static void take(Deque<Item> queue, List<Item> taken, int budget, int rcptMax) {
+    private static void take(Deque<Item> queue, List<Item> taken, int budget, int rcptMax,
+                             List<OutgoingMessage> messages) {
         while (!queue.isEmpty() && taken.size() < budget) {
             Item item = queue.poll();
-            if (item.recipients().length > rcptMax) {
+            // content that cannot be written twice is sent in one transaction whatever RCPTMAX says
+            if (item.recipients().length > rcptMax && messages.get(item.message()).content().repeatable()) {
                 int[] head = Arrays.copyOfRange(item.recipients(), 0, rcptMax);
                 int[] tail = Arrays.copyOfRange(item.recipients(), rcptMax, item.recipients().length);
                 queue.addFirst(new Item(item.message(), tail));
@@ -191,8 +195,8 @@ public final class PooledDelivery {
     }
 
     /** The envelope indexes of the recipients refused as too many, when the transaction made progress. */
-    private int[] tooMany(Item item, MessageLedger ledger) {
-        if (!splitTooManyRecipients || ledger.acceptedCount() == 0) {
+    private int[] tooMany(Item item, MessageLedger ledger, OutgoingMessage message) {
+        if (!splitTooManyRecipients || ledger.acceptedCount() == 0 || !message.content().repeatable()) {
             return new int[0];
         }
         List<RecipientResult> results = ledger.recipients();

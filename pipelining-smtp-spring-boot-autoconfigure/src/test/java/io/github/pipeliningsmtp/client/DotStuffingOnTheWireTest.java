@@ -36,7 +36,7 @@ class DotStuffingOnTheWireTest {
     private static void strictSession(ServerSession s, boolean pipelining) throws IOException {
         greet(s, pipelining ? D_EHLO : D_EHLO_NO_PIPELINING);
         for (String expected : List.of("MAIL FROM:<sender@example.com>", "RCPT TO:<rcpt-1@example.net>", "DATA")) {
-            assertThat(s.readLine()).isEqualTo(expected);
+            assertThat(s.readLine()).startsWith(expected);
             if (!pipelining && s.inputBuffered()) {
                 s.server().event("stray input before reply to " + expected);
             }

@@ -54,7 +54,7 @@ class GreenMailBatchAcceptanceTest {
     }
 
     /** One message of the batch, with what GreenMail must end up storing. */
-    private record Case(int seq, OutgoingMessage message, byte[] expectedBody) {
+    private record Case(int seq, OutgoingMessage message, byte[] expectedBody, String eightBitText) {
     }
 
     private List<Case> batch() throws Exception {
@@ -111,7 +111,7 @@ class GreenMailBatchAcceptanceTest {
                     .containsPattern("[^\r]\n");
         }
         return new Case(i, new OutgoingMessage(Envelope.of(SENDER, recipients), MessageContent.of(mime)),
-                body(normalised));
+                body(normalised), eightBit ? body.toString() : null);
     }
 
     private static ConnectionSettings settings(int port) {
@@ -203,6 +203,16 @@ class GreenMailBatchAcceptanceTest {
     }
 
     private static void assertBodyEquals(Case c, MimeMessage stored) throws Exception {
+        if (c.eightBitText() != null) {
+            // GreenMail does not offer 8BITMIME: the body was re-encoded in 7 bits (RFC 6152 §3) and
+            // must decode to the same text
+            assertThat(stored.getEncoding()).as("transfer encoding of X-Seq %d", c.seq())
+                    .isIn("quoted-printable", "base64");
+            String decoded = ((String) stored.getContent()).replace("\r\n", "\n").stripTrailing();
+            assertThat(decoded).as("decoded body of X-Seq %d", c.seq())
+                    .isEqualTo(c.eightBitText().replace("\r\n", "\n").stripTrailing());
+            return;
+        }
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         stored.writeTo(raw);
         byte[] actual = stripTrailingCrlf(body(crlf(raw.toByteArray())));

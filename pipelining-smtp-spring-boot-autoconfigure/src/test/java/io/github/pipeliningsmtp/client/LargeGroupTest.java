@@ -76,7 +76,7 @@ class LargeGroupTest {
             List<String> lines = server.commands(0).stream().map(RecordedCommand::line)
                     .filter(l -> l.startsWith("MAIL") || l.startsWith("RCPT") || l.equals("DATA")).toList();
             assertThat(lines).hasSize(462);
-            assertThat(lines.get(0)).isEqualTo("MAIL FROM:<sender@example.com>");
+            assertThat(lines.get(0)).startsWith("MAIL FROM:<sender@example.com>");
             for (int i = 0; i < 460; i++) {
                 assertThat(lines.get(i + 1)).isEqualTo("RCPT TO:<" + recipients.get(i) + ">");
             }
