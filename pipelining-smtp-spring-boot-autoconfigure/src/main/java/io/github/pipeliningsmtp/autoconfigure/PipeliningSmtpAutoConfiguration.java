@@ -2,6 +2,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
+import io.github.pipeliningsmtp.client.DsnOptions;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
@@ -57,7 +58,18 @@ public final class PipeliningSmtpAutoConfiguration {
         SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.pool(properties.getPool()), events);
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
-        return new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy, properties.getShutdownTimeout(),
-                events, properties.isSplitOnTooManyRecipients());
+        PipelinedMailSender sender = new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy,
+                properties.getShutdownTimeout(), events, properties.isSplitOnTooManyRecipients());
+        PipeliningSmtpProperties.Dsn dsn = properties.getDsn();
+        if (!dsn.getNotify().isEmpty() || dsn.getRet() != null || dsn.isOrcpt()) {
+            try {
+                sender.setDefaultDsn(new DsnOptions(java.util.Set.copyOf(dsn.getNotify()), dsn.getRet(), null,
+                        dsn.isOrcpt()));
+            } catch (IllegalArgumentException e) {
+                throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+                        "smtp.pipelining.dsn.notify", dsn.getNotify(), e.getMessage());
+            }
+        }
+        return sender;
     }
 }

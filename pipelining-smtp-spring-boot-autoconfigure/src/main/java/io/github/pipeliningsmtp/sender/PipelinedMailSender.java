@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.sender;
 
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
+import io.github.pipeliningsmtp.client.DsnOptions;
 import io.github.pipeliningsmtp.client.Envelope;
 import io.github.pipeliningsmtp.client.MessageContent;
 import io.github.pipeliningsmtp.client.MessageLedger;
@@ -52,6 +53,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     private final DeliveryPolicy policy;
     private final Duration shutdownTimeout;
     private final SenderEvents events;
+    private volatile DsnOptions defaultDsn;
 
     /**
      * @param pool            the connections; closed by {@link #close()}
@@ -89,6 +91,15 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
         this.session = Session.getInstance(properties);
         this.policy = policy;
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    /**
+     * DSN requests (RFC 3461) for every message, unless an Angus {@code SMTPMessage} sets its own
+     * notify or return options; sent only to servers that advertise DSN. Null for none. Set it at
+     * configuration time.
+     */
+    public void setDefaultDsn(DsnOptions dsn) {
+        this.defaultDsn = dsn;
     }
 
     /** Where this sender reports replies, round trips, connections and batches. */
@@ -196,7 +207,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             message.setHeader("Message-ID", messageId);
         }
         Envelope envelope = MimeEnvelopes.of(message);
-        return new OutgoingMessage(envelope, MessageContent.of(message));
+        return new OutgoingMessage(envelope, MessageContent.of(message), MimeEnvelopes.dsn(message, defaultDsn));
     }
 
     private static void throwIfFailed(SendReport report) {
