@@ -72,6 +72,15 @@ final class MtaServer {
                 Paths.get(p.getProperty("maildir")), Paths.get(p.getProperty("dir")));
     }
 
+    /** The running MTA, or an exception (for runners outside JUnit). */
+    static MtaServer getOrFail() {
+        Path state = stateFile();
+        if (!Files.isRegularFile(state)) {
+            throw new IllegalStateException("no MTA state file at " + state + ": run scripts/mta/start.sh first");
+        }
+        return get();
+    }
+
     private static Path stateFile() {
         String explicit = System.getProperty("mta.state");
         if (explicit != null) {
