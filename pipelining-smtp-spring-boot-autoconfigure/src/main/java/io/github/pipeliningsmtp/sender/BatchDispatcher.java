@@ -85,15 +85,23 @@ final class BatchDispatcher implements AutoCloseable {
             started.add(helpers.submit(worker));
         }
         worker.run();
+        // helpers are sending on connections of their own: wait for them even if interrupted, so that
+        // every message's ledger comes back, then restore the interrupt
+        boolean interrupted = false;
         for (Future<?> f : started) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while a batch was being sent", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("a send worker failed", e.getCause());
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("a send worker failed", e.getCause());
+                }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         return new Outcome(List.of(ledgers), roundTrips.get(), failure.get());
     }
