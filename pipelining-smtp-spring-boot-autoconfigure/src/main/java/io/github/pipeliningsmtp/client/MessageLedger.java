@@ -132,7 +132,9 @@ public final class MessageLedger {
      * have been delivered, so it is safe to send it again.
      */
     public boolean contentCommitted() {
-        return contentCommitted;
+        // with no recipient accepted nothing can be delivered, even if the content went out (BDAT
+        // chunks are streamed before the RCPT replies are read)
+        return contentCommitted && acceptedCount() > 0;
     }
 
     /**

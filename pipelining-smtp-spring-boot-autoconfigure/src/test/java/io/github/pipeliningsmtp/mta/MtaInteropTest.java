@@ -52,8 +52,9 @@ class MtaInteropTest {
                 MessageContent.of(content.getBytes(StandardCharsets.US_ASCII)));
     }
 
-    @Test
-    void pipelinedDataBatchOverStartTlsRequiredWithHostnameVerification() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "chunking={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void pipelinedBatchOverStartTlsRequiredWithHostnameVerification(boolean chunking) throws Exception {
         MtaServer mta = MtaServer.get();
         int n = 100;
         List<OutgoingMessage> batch = new ArrayList<>();
@@ -71,9 +72,10 @@ class MtaInteropTest {
         }
         List<MessageLedger> ledgers;
         long roundTrips;
-        try (SmtpConnection c = SmtpConnection.open(mta.settings().build())) {
+        try (SmtpConnection c = SmtpConnection.open(mta.settings().chunking(chunking).build())) {
             assertThat(c.isTls()).isTrue();
             assertThat(c.isPipelining()).isTrue();
+            assertThat(c.isChunking()).as("Postfix offers CHUNKING: BDAT unless turned off").isEqualTo(chunking);
             // after TLS Postfix no longer offers STARTTLS; it offers the rest of what issue 7 lists
             assertThat(c.capabilities().keywords()).contains("PIPELINING", "CHUNKING", "SIZE", "8BITMIME", "SMTPUTF8",
                     "DSN", "ENHANCEDSTATUSCODES").doesNotContain("STARTTLS");
@@ -83,8 +85,8 @@ class MtaInteropTest {
             roundTrips = c.roundTrips() - before;
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
         }
-        System.out.println("[MtaInteropTest] " + n + " messages pipelined over STARTTLS to Postfix in " + roundTrips
-                + " round trips");
+        System.out.println("[MtaInteropTest] " + n + " messages pipelined over STARTTLS to Postfix"
+                + (chunking ? " with BDAT" : " with DATA") + " in " + roundTrips + " round trips");
         assertThat(roundTrips).isLessThanOrEqualTo(n + 2);
         for (int i = 0; i < n; i++) {
             MessageLedger l = ledgers.get(i);
@@ -285,5 +287,30 @@ class MtaInteropTest {
             }
         }
         return out.toByteArray();
+    }
+
+    @Test
+    void aMessageOverPostfixsSizeLimitIsRefusedLocallyAndTheConnectionGoesOn() throws Exception {
+        MtaServer mta = MtaServer.get();
+        try (SmtpConnection c = SmtpConnection.open(mta.settings().build())) {
+            long limit = c.capabilities().maxSize().orElseThrow();
+            byte[] big = new byte[(int) limit + 1000];
+            java.util.Arrays.fill(big, (byte) 'x');
+            for (int i = 100; i < big.length; i += 100) {
+                big[i - 2] = '\r';
+                big[i - 1] = '\n';
+            }
+            byte[] head = ("Subject: too big\r\nX-Run: " + run + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(head, 0, big, 0, head.length);
+            List<MessageLedger> ledgers = c.send(List.of(
+                    new OutgoingMessage(Envelope.of(SENDER, "rcpt-big@example.net"), MessageContent.of(big)),
+                    plain(1, "rcpt-after-big@example.net")));
+            SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();
+            assertThat(e.type()).isEqualTo(io.github.pipeliningsmtp.client.FailureType.LOCAL);
+            assertThat(e.description()).contains("SIZE limit of " + limit + " octets");
+            assertThat(ledgers.get(0).started()).isFalse();
+            assertThat(ledgers.get(1).status()).isEqualTo(MessageStatus.SUCCEEDED);
+            assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
+        }
     }
 }
