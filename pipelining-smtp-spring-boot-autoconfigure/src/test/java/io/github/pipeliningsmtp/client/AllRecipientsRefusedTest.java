@@ -27,10 +27,7 @@ class AllRecipientsRefusedTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        server.awaitNoOpenConnections(Duration.ofSeconds(2));
-        server.awaitScriptsFinished(Duration.ofSeconds(2));
-        assertThat(server.scriptErrors()).isEmpty();
-        server.close();
+        Fixtures.closeCleanly(server);
     }
 
     private static void refuseBoth(ServerSession s) throws IOException {

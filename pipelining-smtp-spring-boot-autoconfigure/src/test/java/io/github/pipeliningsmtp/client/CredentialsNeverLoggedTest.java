@@ -32,10 +32,7 @@ class CredentialsNeverLoggedTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        server.awaitNoOpenConnections(Duration.ofSeconds(2));
-        server.awaitScriptsFinished(Duration.ofSeconds(2));
-        assertThat(server.scriptErrors()).isEmpty();
-        server.close();
+        Fixtures.closeCleanly(server);
     }
 
     private static String b64(String s) {

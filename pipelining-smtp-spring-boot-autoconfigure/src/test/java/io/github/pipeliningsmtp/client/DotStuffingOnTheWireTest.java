@@ -26,10 +26,7 @@ class DotStuffingOnTheWireTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        server.awaitNoOpenConnections(Duration.ofSeconds(2));
-        server.awaitScriptsFinished(Duration.ofSeconds(2));
-        assertThat(server.scriptErrors()).isEmpty();
-        server.close();
+        Fixtures.closeCleanly(server);
     }
 
     /** A server that stores the raw DATA octets and treats any command after end of data but QUIT as stray. */

@@ -23,6 +23,17 @@ final class Fixtures {
     private Fixtures() {
     }
 
+    /**
+     * After a test: the client closed every connection, every script ended without an unexpected
+     * error, then the server is closed.
+     */
+    static void closeCleanly(ScriptedSmtpServer server) throws Exception {
+        server.awaitNoOpenConnections(Duration.ofSeconds(2));
+        server.awaitScriptsFinished(Duration.ofSeconds(2));
+        org.assertj.core.api.Assertions.assertThat(server.scriptErrors()).isEmpty();
+        server.close();
+    }
+
     /** A scripted server with the default (normal) session. */
     static ScriptedSmtpServer server() {
         try {

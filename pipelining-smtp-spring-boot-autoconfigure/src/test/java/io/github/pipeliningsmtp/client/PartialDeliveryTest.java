@@ -21,10 +21,7 @@ class PartialDeliveryTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        server.awaitNoOpenConnections(Duration.ofSeconds(2));
-        server.awaitScriptsFinished(Duration.ofSeconds(2));
-        assertThat(server.scriptErrors()).isEmpty();
-        server.close();
+        Fixtures.closeCleanly(server);
     }
 
     @Test

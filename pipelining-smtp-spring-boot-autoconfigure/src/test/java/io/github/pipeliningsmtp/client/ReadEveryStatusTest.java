@@ -23,10 +23,7 @@ class ReadEveryStatusTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        server.awaitNoOpenConnections(Duration.ofSeconds(2));
-        server.awaitScriptsFinished(Duration.ofSeconds(2));
-        assertThat(server.scriptErrors()).isEmpty();
-        server.close();
+        Fixtures.closeCleanly(server);
     }
 
     /** Replies to one transaction as they come: RCPT replies from the list, then 354 and the end of data. */

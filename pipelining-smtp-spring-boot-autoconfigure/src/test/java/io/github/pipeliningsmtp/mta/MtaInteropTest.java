@@ -270,23 +270,7 @@ class MtaInteropTest {
     }
 
     static byte[] crlf(byte[] in) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 64);
-        for (int i = 0; i < in.length; i++) {
-            byte b = in[i];
-            if (b == '\r') {
-                out.write('\r');
-                out.write('\n');
-                if (i + 1 < in.length && in[i + 1] == '\n') {
-                    i++;
-                }
-            } else if (b == '\n') {
-                out.write('\r');
-                out.write('\n');
-            } else {
-                out.write(b);
-            }
-        }
-        return out.toByteArray();
+        return io.github.pipeliningsmtp.testing.LineEnds.crlf(in);
     }
 
     @Test
