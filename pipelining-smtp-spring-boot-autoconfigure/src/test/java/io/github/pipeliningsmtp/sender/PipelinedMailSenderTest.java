@@ -82,6 +82,17 @@ class PipelinedMailSenderTest {
     }
 
     @Test
+    void closingTheSenderSaysQuitOnEveryPooledConnection() throws Exception {
+        start(new StandardSession(), 2);
+        sender.send(message(1, "a@example.net"), message(2, "b@example.net"));
+        assertThat(sender.pool().idle()).isEqualTo(2);
+        sender.close();
+        server.awaitNoOpenConnections(Duration.ofSeconds(3));
+        assertThat(server.commands()).filteredOn(c -> c.line().equals("QUIT")).hasSize(2);
+        assertThat(sender.pool().idle()).isZero();
+    }
+
+    @Test
     void refusedRecipientsAreInTheFailedMessagesMapWithTheirLedger() throws Exception {
         start(StandardSession.builder().rcptReply((s, address) -> address.startsWith("bad")
                 ? List.of("550 5.1.1 <" + address + ">: User unknown") : null).build(), 1);
