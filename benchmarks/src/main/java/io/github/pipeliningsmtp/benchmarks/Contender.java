@@ -1,0 +1,36 @@
+package io.github.pipeliningsmtp.benchmarks;
+
+import java.util.List;
+
+/** One sender under test: prepares a client and a batch outside the timed part, then sends it. */
+interface Contender {
+
+    /** Name shown in the tables. */
+    String name();
+
+    /** Connections it may use at once (for the round-trip limit). */
+    int connections();
+
+    /**
+     * Fewest messages per measurement, whatever the time budget: the pipelined sender's round trips
+     * per message include connection set-up, which must be spread over enough messages to say
+     * anything about the steady state.
+     */
+    default int minMessages(boolean quick) {
+        return quick ? 4 : 10;
+    }
+
+    /** Creates the client (no connection yet) and builds {@code n} messages to {@code recipients}. */
+    Batch prepare(String host, int port, int n, List<String> recipients) throws Exception;
+
+    /** A prepared batch. */
+    interface Batch extends AutoCloseable {
+
+        /** Sends every message (the timed part); returns how many were delivered to every recipient. */
+        int send() throws Exception;
+
+        /** Closes the client (QUIT), not timed. */
+        @Override
+        void close() throws Exception;
+    }
+}
