@@ -99,6 +99,20 @@ final class CommandPipeline {
             } catch (Exception e) {
                 return fail(steps, 0, SmtpError.ofConnection(steps.get(0).display(), e));
             }
+        } else if (flight.writeInlineWatched()) {
+            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
+                try {
+                    writeAll(steps, written, chunks);
+                } catch (Exception | Error e) {
+                    Throwable cause = watchdog.fired() ? new SmtpTimeoutException("DATA (content)", "no content written for "
+                            + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
+                            : e;
+                    // the reader finds this on the content step, or reads the replies already sent
+                    for (CompletableFuture<Void> f : written) {
+                        f.completeExceptionally(cause);
+                    }
+                }
+            }
         } else {
             writer = WriterThreads.EXECUTOR.submit(() -> {
                 try {

@@ -18,6 +18,7 @@ final class Flight {
     private final List<Step> steps = new ArrayList<>();
     private int commandOctets;
     private boolean hasContent;
+    private boolean hasChunks;
 
     /** Adds a command and the handler of its reply. */
     Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler) {
@@ -44,6 +45,7 @@ final class Flight {
     Flight chunks(MessageContent content, int chunkSize, Runnable beforeLast, Duration chunkTimeout,
                   Duration lastTimeout, ChunkHandler handler) {
         hasContent = true;
+        hasChunks = true;
         steps.add(new Step(null, null, content, beforeLast, "BDAT", lastTimeout, handler, chunkSize, chunkTimeout));
         return this;
     }
@@ -63,6 +65,16 @@ final class Flight {
     /** Small command-only flights cannot block the writer: the server read everything before, so they fit its buffers. */
     boolean writeInline() {
         return !hasContent && commandOctets <= INLINE_LIMIT;
+    }
+
+    /**
+     * A DATA content followed by a small group: no reply comes while the content is written, and
+     * the group's replies fit the buffers, so the caller's thread may write it all before reading,
+     * under a {@link WriteWatchdog} in case the server stops reading. Saves a thread hand-off per
+     * message. BDAT flights and large groups are written by a writer thread while replies are read.
+     */
+    boolean writeInlineWatched() {
+        return hasContent && !hasChunks && commandOctets <= INLINE_LIMIT;
     }
 
     /**
