@@ -5,6 +5,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import io.github.pipeliningsmtp.testing.PipeliningRelay;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The SMTP server the sample talks to when no {@code smtp.pipelining.host} is configured: GreenMail on
@@ -16,6 +17,7 @@ public final class EmbeddedSmtpServer implements AutoCloseable {
 
     private final GreenMail greenMail;
     private final PipeliningRelay relay;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddedSmtpServer(GreenMail greenMail, PipeliningRelay relay) {
         this.greenMail = greenMail;
@@ -59,9 +61,15 @@ public final class EmbeddedSmtpServer implements AutoCloseable {
         return relay;
     }
 
-    /** Stops the relay (closing the connections through it), then GreenMail. */
+    /**
+     * Stops the relay (closing the connections through it), then GreenMail. Only the first call does
+     * anything, so a test may stop the server before the application context closes it.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             relay.close();
         } catch (IOException e) {
