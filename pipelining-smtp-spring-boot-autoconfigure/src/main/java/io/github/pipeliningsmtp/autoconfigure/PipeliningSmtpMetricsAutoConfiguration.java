@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Micrometer meters for the sender's ledgers, replies, round trips and pool (Micrometer is
- * optional), and an {@link Observation} named {@code smtp.pipelining.send} around each batch when
+ * optional), and an {@link Observation} named {@code smtp.pipelining.batch} (not the timer's name, so the two never clash) around each batch when
  * the application has an {@link ObservationRegistry}, so tracing sees sends.
  */
 @AutoConfiguration(after = PipeliningSmtpAutoConfiguration.class,
@@ -34,7 +34,7 @@ public final class PipeliningSmtpMetricsAutoConfiguration {
             senders.forEach((name, sender) -> sender.events().observer(new SendObserver() {
                 @Override
                 public <T> T observe(int messages, Supplier<T> send) {
-                    return Observation.createNotStarted("smtp.pipelining.send", registry)
+                    return Observation.createNotStarted("smtp.pipelining.batch", registry)
                             .lowCardinalityKeyValue("name", name)
                             .highCardinalityKeyValue("messages", Integer.toString(messages))
                             .observe(send);
