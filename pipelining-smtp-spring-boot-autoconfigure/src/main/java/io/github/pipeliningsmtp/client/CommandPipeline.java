@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.client;
 import io.github.pipeliningsmtp.protocol.BdatOutputStream;
 import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import jakarta.mail.MessagingException;
 import java.io.FilterOutputStream;
@@ -128,6 +129,11 @@ final class CommandPipeline {
                             q.add(e);
                         }
                     }
+                    if (!(e instanceof IOException)) {
+                        // content that could not be produced: the server must never see an end of
+                        // it, and the reader may be waiting for replies to commands still buffered
+                        wire.abort();
+                    }
                 }
             });
         }
@@ -155,15 +161,55 @@ final class CommandPipeline {
                 }
                 reply = wire.readReply(step.display(), step.timeout());
             } catch (IOException e) {
-                return fail(steps, i, errorFor(step, written[i], e));
+                SmtpError error = errorFor(step, written[i], e);
+                // a reply the server sent before the connection broke (a 421 after the 354, say) is
+                // the real cause: it must not be hidden behind the write error (case C07)
+                SmtpReply sent = error.type() == FailureType.LOCAL ? null : wire.bufferedReply();
+                if (sent == null) {
+                    return fail(steps, i, error);
+                }
+                replied(verbOf(step), sent);
+                step.handler().onReply(sent);
+                return fail(steps, i + 1, sent.isServiceClosing() ? SmtpError.ofReply(step.display(), sent) : error);
             }
-            replied(step.command() != null ? step.command().verb().name() : "END_OF_DATA", reply);
+            if (implausible(step, reply)) {
+                return fail(steps, i, SmtpError.ofConnection(step.display(), new SmtpProtocolException(
+                        "reply " + reply + " cannot answer " + step.display() + ": replies out of step with commands")));
+            }
+            replied(verbOf(step), reply);
             step.handler().onReply(reply);
             if (reply.isServiceClosing()) {
                 return fail(steps, i + 1, SmtpError.ofReply(step.display(), reply));
             }
         }
+        if (wire.hasBufferedReply()) {
+            // more replies than commands: a 421 (the server closing, e.g. right after its 354) ends the
+            // transaction with that reply; anything else answers a command never sent (protocol error)
+            String last = steps.get(steps.size() - 1).display();
+            SmtpReply extra = wire.bufferedReply();
+            endError = extra != null && extra.isServiceClosing() ? SmtpError.ofReply(last, extra)
+                    : SmtpError.ofConnection(last, new SmtpProtocolException("a reply arrived for a command that"
+                    + " was never sent" + (extra != null ? ": " + extra : "")));
+            wire.abort();
+            return false;
+        }
         return true;
+    }
+
+    private static String verbOf(Flight.Step step) {
+        return step.command() != null ? step.command().verb().name() : "END_OF_DATA";
+    }
+
+    /**
+     * A reply whose class no command of this kind can get: DATA answered 2yz, or a 3yz to anything
+     * but DATA. The pairing by counting has slipped; nothing after it can be trusted.
+     */
+    private static boolean implausible(Flight.Step step, SmtpReply reply) {
+        boolean data = step.command() != null && step.command().verb() == SmtpCommand.Verb.DATA;
+        if (data) {
+            return reply.isPositiveCompletion() || (reply.isPositiveIntermediate() && reply.code() != 354);
+        }
+        return reply.isPositiveIntermediate();
     }
 
     /** The replies of one message's BDAT chunks, as the writer reports each chunk written. */
@@ -275,22 +321,45 @@ final class CommandPipeline {
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
             if (step.isChunked()) {
-                writeChunks(step, out, chunks[i]);
+                BlockingQueue<Object> queue = chunks[i];
+                writeContent(step, () -> writeChunks(step, out, queue));
             } else if (step.command() != null) {
                 Wire.trace("C: {0}", step.command());
                 out.write(step.bytes());
+                if (step.beforeTerminator() != null) {
+                    step.beforeTerminator().run();
+                }
             } else {
-                // the content's own flushes (MimeMessage.writeTo ends with one) must not split the
-                // flight: content, terminator and the next envelope go out in one write (§3.1)
-                DotStuffingOutputStream data = new DotStuffingOutputStream(withoutFlush(out));
-                step.content().writeTo(data);
-                step.beforeTerminator().run();
-                data.finish();
-                Wire.trace("C: <content and end of data, {0} octets>", data.octetsWritten());
+                writeContent(step, () -> {
+                    // the content's own flushes (MimeMessage.writeTo ends with one) must not split the
+                    // flight: content, terminator and the next envelope go out in one write (§3.1)
+                    DotStuffingOutputStream data = new DotStuffingOutputStream(withoutFlush(out));
+                    step.content().writeTo(data);
+                    step.beforeTerminator().run();
+                    data.finish();
+                    Wire.trace("C: <content and end of data, {0} octets>", data.octetsWritten());
+                });
             }
             written[i].complete(null);
         }
         out.flush();
+    }
+
+    /** Content writing that may fail locally. */
+    @FunctionalInterface
+    private interface ContentWrite {
+        void run() throws IOException, MessagingException;
+    }
+
+    /** Runs a content write; a failure of the content itself (not of the connection) is told to its transaction first. */
+    private static void writeContent(Flight.Step step, ContentWrite write) throws IOException, MessagingException {
+        try {
+            write.run();
+        } catch (MessagingException | RuntimeException e) {
+            step.handler().onContentFailure(SmtpError.local(step.isChunked() ? "BDAT (content)" : "DATA (content)",
+                    "content could not be written: " + e, e));
+            throw e;
+        }
     }
 
     /** Writes one message as BDAT chunks; after a refused chunk, stops and writes RSET instead (RFC 3030 §3). */

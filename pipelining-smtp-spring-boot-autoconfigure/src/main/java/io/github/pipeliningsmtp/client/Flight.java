@@ -22,9 +22,14 @@ final class Flight {
 
     /** Adds a command and the handler of its reply. */
     Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler) {
+        return command(command, timeout, handler, null);
+    }
+
+    /** As above; {@code onWritten} runs on the writing thread once the command's bytes were handed on. */
+    Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler, Runnable onWritten) {
         byte[] bytes = command.bytes();
         commandOctets += bytes.length;
-        steps.add(new Step(command, bytes, null, null, command.display(), timeout, handler, 0, null));
+        steps.add(new Step(command, bytes, null, onWritten, command.display(), timeout, handler, 0, null));
         return this;
     }
 
@@ -79,7 +84,8 @@ final class Flight {
 
     /**
      * One step: a command, a DATA content (chunkSize 0) or a BDAT content (chunkSize > 0), with its
-     * reply's handler and timeout.
+     * reply's handler and timeout. {@code beforeTerminator} is, for a command, what runs once it was
+     * written.
      */
     record Step(SmtpCommand command, byte[] bytes, MessageContent content, Runnable beforeTerminator,
                 String display, Duration timeout, ReplyHandler handler, int chunkSize, Duration chunkTimeout) {

@@ -23,7 +23,7 @@ public final class MessageLedger {
     private final List<SmtpError> details = new ArrayList<>();
     private SmtpReply finalReply;
     private volatile boolean contentCommitted;
-    private boolean started;
+    private volatile boolean started;
 
     /**
      * A ledger for a message that never reached a connection: every recipient FAILED with {@code error}.

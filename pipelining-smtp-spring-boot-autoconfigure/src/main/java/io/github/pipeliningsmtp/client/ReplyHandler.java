@@ -10,4 +10,11 @@ interface ReplyHandler {
 
     /** The step got no reply: the connection ended (timeout, reset, EOF, a 421 earlier, a local failure). */
     void onNoReply(SmtpError error);
+
+    /**
+     * The content of this step's message could not be produced (called on the writing thread, before
+     * the connection is aborted). The default ignores it.
+     */
+    default void onContentFailure(SmtpError error) {
+    }
 }

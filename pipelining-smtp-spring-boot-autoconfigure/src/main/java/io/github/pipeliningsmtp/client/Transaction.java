@@ -31,6 +31,7 @@ final class Transaction {
     private final List<SmtpCommand> rcptTo;
     private final SmtpError localError;
     private SmtpError mailError;
+    private volatile SmtpError contentError;
     private boolean dataGo;
     private SmtpError firstRefusal;
     private boolean ended;
@@ -217,7 +218,7 @@ final class Transaction {
 
             @Override
             public void onNoReply(SmtpError error) {
-                mailError = error;
+                mailError = contentError != null ? contentError : error;
             }
         };
     }
@@ -293,7 +294,13 @@ final class Transaction {
             }
 
             @Override
-            public void onNoReply(SmtpError error) {
+            public void onContentFailure(SmtpError error) {
+                contentError = error;
+            }
+
+            @Override
+            public void onNoReply(SmtpError noReply) {
+                SmtpError error = contentError != null ? contentError : noReply;
                 if (ledger.contentCommitted()) {
                     ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.unknown(error));
                 } else {
@@ -345,6 +352,11 @@ final class Transaction {
             }
 
             @Override
+            public void onContentFailure(SmtpError error) {
+                contentError = error;
+            }
+
+            @Override
             public void onNoReply(SmtpError error) {
                 endOfDataHandler().onNoReply(error);
             }
@@ -374,7 +386,8 @@ final class Transaction {
      * connection never reached, or a transaction cut short before its content). Idempotent.
      */
     void settle(SmtpError reason) {
-        SmtpError why = localError != null ? localError : mailError != null ? mailError : reason;
+        SmtpError why = localError != null ? localError : contentError != null ? contentError
+                : mailError != null ? mailError : reason;
         ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
         ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
     }

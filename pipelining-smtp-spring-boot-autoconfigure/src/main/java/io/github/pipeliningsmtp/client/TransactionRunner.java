@@ -48,7 +48,9 @@ final class TransactionRunner {
         SmtpError notSent = endError != null ? SmtpError.notAnswered("MAIL FROM", endError)
                 : SmtpError.local("MAIL FROM", "not sent", null);
         for (Transaction tx : transactions) {
-            tx.settle(notSent);
+            // a transaction cut short by the server's own reply (a 421) reports that reply
+            boolean byReply = endError != null && endError.reply().isPresent() && tx.ledger().started();
+            tx.settle(byReply ? endError : notSent);
         }
     }
 
@@ -95,8 +97,7 @@ final class TransactionRunner {
                 if (k > 0 || needsReset) {
                     flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
                 }
-                tx.markStarted();
-                flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler());
+                flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
                 List<SmtpCommand> rcpts = tx.rcptToCommands();
                 for (int i = 0; i < rcpts.size(); i++) {
                     flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
@@ -117,8 +118,8 @@ final class TransactionRunner {
                 return;
             }
             needsReset = true;
-            tx.markStarted();
-            if (!single(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler())) {
+            if (!execute(new Flight().command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(),
+                    tx::markStarted))) {
                 return;
             }
             if (!tx.mailAccepted()) {
@@ -181,8 +182,7 @@ final class TransactionRunner {
     }
 
     private void envelope(Flight flight, Transaction tx) {
-        tx.markStarted();
-        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler());
+        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
         List<SmtpCommand> rcpts = tx.rcptToCommands();
         for (int i = 0; i < rcpts.size(); i++) {
             flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));

@@ -165,6 +165,42 @@ final class Wire {
         return reply;
     }
 
+    /**
+     * A complete reply already received (decoded, or in the socket's buffer), without waiting; null
+     * if none. For when the connection broke: the server's last words.
+     */
+    SmtpReply bufferedReply() {
+        try {
+            while (replies.isEmpty()) {
+                int available = in.available();
+                if (available <= 0) {
+                    break;
+                }
+                int n = in.read(readBuffer, 0, Math.min(available, readBuffer.length));
+                if (n < 0) {
+                    break;
+                }
+                decoder.decode(readBuffer, 0, n, replies::add);
+            }
+        } catch (IOException e) {
+            // what was decoded before the failure is still there
+        }
+        SmtpReply reply = replies.poll();
+        if (reply != null) {
+            trace("S: {0}", reply);
+        }
+        return reply;
+    }
+
+    /** True if a complete or partial reply that nothing asked for has arrived (without waiting). */
+    boolean hasBufferedReply() {
+        try {
+            return hasUnreadInput();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** True if a reply or part of one, or any byte, has arrived that nothing asked for. */
     boolean hasUnreadInput() throws IOException {
         return !replies.isEmpty() || decoder.hasPartialReply() || in.available() > 0;

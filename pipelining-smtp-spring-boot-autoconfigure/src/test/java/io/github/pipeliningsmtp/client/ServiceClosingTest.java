@@ -154,6 +154,41 @@ class ServiceClosingTest {
     }
 
     @Test
+    void variantD2_a421InTheMiddleOfTheContentIsTheHeadlineNotTheReset() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        server.enqueue(s -> {
+            greet(s, D_EHLO);
+            for (int i = 0; i < 3; i++) {
+                s.readLine();
+                s.reply("250 Ok");
+            }
+            s.readLine();
+            s.reply("354 go");
+            s.readExactly(64 * 1024);
+            s.reply("421 4.3.2 Service shutting down");
+            s.closeRst();
+            closed.countDown();
+        });
+        byte[] half = Fixtures.body(100 * 1024).getBytes(StandardCharsets.US_ASCII);
+        MessageContent content = out -> {
+            out.write("Subject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(half);
+            awaitQuietly(closed);
+            writeRepeatedly(out, half, 4);
+        };
+        MessageLedger ledger = sendOnce(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1), rcpt(2)), content));
+        for (RecipientResult r : ledger.recipients()) {
+            assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);
+            SmtpError e = r.error().orElseThrow();
+            assertThat(e.code()).as(e.toString()).isEqualTo(421);
+            assertThat(e.enhancedStatusCode()).contains("4.3.2");
+            assertThat(e.type()).isEqualTo(FailureType.TRANSIENT);
+        }
+        assertThat(ledger.contentCommitted()).isFalse();
+        nextSendSucceeds();
+    }
+
+    @Test
     void a421ToTheEndOfDataFailsTheMessageAndTheRestOfTheBatchIsNotSent() throws Exception {
         server.enqueue(s -> {
             greet(s, D_EHLO);
