@@ -20,6 +20,22 @@ interface Contender {
         return quick ? 4 : 10;
     }
 
+    /**
+     * Whether it sends content by BDAT (RFC 3030) and so must be pointed at the sink that advertises
+     * CHUNKING; every other contender gets the sink without it, so that DATA stays DATA.
+     */
+    default boolean chunking() {
+        return false;
+    }
+
+    /**
+     * Messages of the probe run that sets the count (and warms the JIT): enough to see the steady
+     * state per message behind the set-up round trips.
+     */
+    default int probeMessages(int rttMillis) {
+        return rttMillis == 0 ? 300 : 3;
+    }
+
     /** Creates the client (no connection yet) and builds {@code n} messages to {@code recipients}. */
     Batch prepare(String host, int port, int n, List<String> recipients) throws Exception;
 

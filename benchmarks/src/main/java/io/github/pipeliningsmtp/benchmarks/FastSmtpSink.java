@@ -32,6 +32,7 @@ public final class FastSmtpSink implements AutoCloseable {
     private final Thread acceptor;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong bdatMessages = new AtomicLong();
     private final AtomicLong recipients = new AtomicLong();
     private final AtomicLong roundTrips = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
@@ -67,6 +68,11 @@ public final class FastSmtpSink implements AutoCloseable {
         return messages.get();
     }
 
+    /** Of {@link #messages()}, those whose content came by BDAT (the rest came by DATA). */
+    public long bdatMessages() {
+        return bdatMessages.get();
+    }
+
     /** RCPT TO commands accepted. */
     public long recipients() {
         return recipients.get();
@@ -85,6 +91,7 @@ public final class FastSmtpSink implements AutoCloseable {
     /** Sets the counters to zero. */
     public void resetCounters() {
         messages.set(0);
+        bdatMessages.set(0);
         recipients.set(0);
         roundTrips.set(0);
         connections.set(0);
@@ -196,6 +203,7 @@ public final class FastSmtpSink implements AutoCloseable {
                     bdatRemaining -= take;
                     if (bdatRemaining == 0) {
                         if (bdatLast) {
+                            bdatMessages.incrementAndGet();
                             endOfMessage();
                         } else {
                             reply(R250);
@@ -312,6 +320,7 @@ public final class FastSmtpSink implements AutoCloseable {
             bdatLast = parts.length > 2 && parts[2].equalsIgnoreCase("LAST");
             if (bdatRemaining == 0) {
                 if (bdatLast) {
+                    bdatMessages.incrementAndGet();
                     endOfMessage();
                 } else {
                     reply(R250);

@@ -31,26 +31,30 @@ import java.util.concurrent.TimeUnit;
  * with a {@link FileDataSource}, base64) is sent by {@link PipelinedMailSender} from a separate JVM
  * with a small heap ({@link #main}), to a {@link FastSmtpSink} in this JVM that copies the content
  * to a file; the attachment is then decoded from that file and its SHA-256 compared with the file's.
+ * By DATA ({@code chunking(false)}, sink without CHUNKING) or by BDAT (sink with CHUNKING); the sink
+ * reports which one carried the message, and the check fails if it was not the one asked for.
  */
 public final class LargeMessageCheck {
 
     /** What happened. */
-    public record Result(long bytes, int exitCode, double seconds, String sentSha, String receivedSha) {
-        /** The child succeeded and the attachment arrived intact. */
+    public record Result(boolean bdat, long bytes, int exitCode, double seconds, String sentSha, String receivedSha,
+                         String sentAs) {
+        /** The child succeeded, the attachment arrived intact, and by the method asked for. */
         public boolean passed() {
-            return exitCode == 0 && sentSha.equals(receivedSha);
+            return exitCode == 0 && sentSha.equals(receivedSha) && sentAs.equals(bdat ? "BDAT" : "DATA");
         }
     }
 
     private LargeMessageCheck() {
     }
 
-    /** Child JVM: {@code host port file}; exits 0 if the message was delivered. */
+    /** Child JVM: {@code host port file data|bdat}; exits 0 if the message was delivered. */
     public static void main(String[] args) throws Exception {
         String host = args[0];
         int port = Integer.parseInt(args[1]);
         Path file = Path.of(args[2]);
-        try (PipelinedMailSender sender = PipelinedContender.sender(host, port, 1)) {
+        boolean bdat = args.length > 3 && args[3].equals("bdat");
+        try (PipelinedMailSender sender = PipelinedContender.sender(host, port, 1, bdat)) {
             MimeMessage message = sender.createMimeMessage();
             message.setFrom(new InternetAddress(Messages.FROM));
             message.setRecipient(Message.RecipientType.TO, new InternetAddress("big@example.org"));
@@ -72,12 +76,15 @@ public final class LargeMessageCheck {
         }
     }
 
-    /** Writes a random file of {@code bytes}, sends it from a child JVM with {@code heapOption}, checks it. */
-    static Result runInChildJvm(long bytes, String heapOption) throws Exception {
+    /**
+     * Writes a random file of {@code bytes}, sends it from a child JVM with {@code heapOption} by DATA
+     * or by BDAT, checks it.
+     */
+    static Result runInChildJvm(long bytes, String heapOption, boolean bdat) throws Exception {
         Path dir = Files.createTempDirectory("pipelining-bench-large");
         Path file = dir.resolve("attachment.bin");
         Path received = dir.resolve("received.eml");
-        try (FastSmtpSink sink = FastSmtpSink.start()) {
+        try (FastSmtpSink sink = bdat ? FastSmtpSink.startWithChunking() : FastSmtpSink.start()) {
             String sentSha = writeRandom(file, bytes);
             sink.captureTo(() -> {
                 try {
@@ -95,6 +102,7 @@ public final class LargeMessageCheck {
             command.add("127.0.0.1");
             command.add(Integer.toString(sink.port()));
             command.add(file.toString());
+            command.add(bdat ? "bdat" : "data");
             long t0 = System.nanoTime();
             Process child = new ProcessBuilder(command).inheritIO().start();
             if (!child.waitFor(5, TimeUnit.MINUTES)) {
@@ -103,7 +111,9 @@ public final class LargeMessageCheck {
             double seconds = (System.nanoTime() - t0) / 1e9;
             int exit = child.exitValue();
             String receivedSha = Files.exists(received) && sink.messages() == 1 ? attachmentSha(received) : null;
-            return new Result(bytes, exit, seconds, sentSha, receivedSha);
+            String sentAs = sink.messages() != 1 ? sink.messages() + " messages"
+                    : sink.bdatMessages() == 1 ? "BDAT" : "DATA";
+            return new Result(bdat, bytes, exit, seconds, sentSha, receivedSha, sentAs);
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(received);

@@ -54,6 +54,7 @@ class FastSmtpSinkTest {
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(readReply(in)).startsWith("221");
             assertThat(sink.messages()).isEqualTo(1);
+            assertThat(sink.bdatMessages()).isZero();
             assertThat(sink.recipients()).isEqualTo(2);
             assertThat(captured.get(0).toString(StandardCharsets.US_ASCII))
                     .isEqualTo("Subject: x\r\n\r\n.leading dot\r\nline\r\n");
@@ -79,6 +80,7 @@ class FastSmtpSinkTest {
                 assertThat(readReply(in)).startsWith("250");
             }
             assertThat(sink.messages()).isEqualTo(1);
+            assertThat(sink.bdatMessages()).isEqualTo(1);
             assertThat(captured.get(0).toString(StandardCharsets.US_ASCII)).isEqualTo(".\r\nabxyz");
         }
     }
