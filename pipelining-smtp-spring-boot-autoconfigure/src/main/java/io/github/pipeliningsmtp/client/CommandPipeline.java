@@ -1,15 +1,11 @@
 package io.github.pipeliningsmtp.client;
 
-import io.github.pipeliningsmtp.protocol.BdatOutputStream;
-import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import jakarta.mail.MessagingException;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
@@ -96,14 +92,14 @@ final class CommandPipeline {
         Future<?> writer = null;
         if (flight.writeInline()) {
             try {
-                writeAll(steps, written, chunks);
+                FlightWriter.writeAll(wire.out(), steps, written, chunks);
             } catch (Exception e) {
                 return fail(steps, 0, SmtpError.ofConnection(steps.get(0).display(), e));
             }
         } else if (flight.writeInlineWatched()) {
             try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
                 try {
-                    writeAll(steps, written, chunks);
+                    FlightWriter.writeAll(wire.out(), steps, written, chunks);
                 } catch (Exception | Error e) {
                     Throwable cause = watchdog.fired() ? new SmtpTimeoutException("DATA (content)", "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
@@ -117,7 +113,7 @@ final class CommandPipeline {
         } else {
             writer = WriterThreads.EXECUTOR.submit(() -> {
                 try {
-                    writeAll(steps, written, chunks);
+                    FlightWriter.writeAll(wire.out(), steps, written, chunks);
                 } catch (Exception | Error e) {
                     // the reader sees this on the content step it awaits, or reads EOF/reset itself,
                     // after the replies already received (a 421 must not be lost to an abort here)
@@ -219,7 +215,7 @@ final class CommandPipeline {
         String awaited = "BDAT (content)";
         while (true) {
             SmtpReply reply;
-            ChunkWritten chunk;
+            FlightWriter.ChunkWritten chunk;
             try {
                 chunk = nextChunk(queue);
                 awaited = chunk.display();
@@ -242,10 +238,6 @@ final class CommandPipeline {
         }
     }
 
-    /** A chunk (or the RSET after a declined one) that the writer handed to the socket. */
-    private record ChunkWritten(String display, boolean last) {
-    }
-
     /** The writer failed; its cause is the writer's exception. */
     private static final class ContentWriteException extends IOException {
         private static final long serialVersionUID = 1L;
@@ -255,7 +247,7 @@ final class CommandPipeline {
         }
     }
 
-    private ChunkWritten nextChunk(BlockingQueue<Object> queue) throws IOException {
+    private FlightWriter.ChunkWritten nextChunk(BlockingQueue<Object> queue) throws IOException {
         long last = wire.octetsWritten();
         while (true) {
             Object next;
@@ -265,7 +257,7 @@ final class CommandPipeline {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while writing content");
             }
-            if (next instanceof ChunkWritten chunk) {
+            if (next instanceof FlightWriter.ChunkWritten chunk) {
                 return chunk;
             }
             if (next instanceof Throwable t) {
@@ -313,107 +305,6 @@ final class CommandPipeline {
         }
         boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
         return SmtpError.ofConnection(terminatorOut ? step.display() : "DATA (content)", cause);
-    }
-
-    private void writeAll(List<Flight.Step> steps, CompletableFuture<Void>[] written, BlockingQueue<Object>[] chunks)
-            throws IOException, MessagingException {
-        OutputStream out = wire.out();
-        for (int i = 0; i < steps.size(); i++) {
-            Flight.Step step = steps.get(i);
-            if (step.isChunked()) {
-                BlockingQueue<Object> queue = chunks[i];
-                writeContent(step, () -> writeChunks(step, out, queue));
-            } else if (step.command() != null) {
-                Wire.trace("C: {0}", step.command());
-                out.write(step.bytes());
-                if (step.beforeTerminator() != null) {
-                    step.beforeTerminator().run();
-                }
-            } else {
-                writeContent(step, () -> {
-                    // the content's own flushes (MimeMessage.writeTo ends with one) must not split the
-                    // flight: content, terminator and the next envelope go out in one write (§3.1)
-                    DotStuffingOutputStream data = new DotStuffingOutputStream(withoutFlush(out));
-                    step.content().writeTo(data);
-                    step.beforeTerminator().run();
-                    data.finish();
-                    Wire.trace("C: <content and end of data, {0} octets>", data.octetsWritten());
-                });
-            }
-            written[i].complete(null);
-        }
-        out.flush();
-    }
-
-    /** Content writing that may fail locally. */
-    @FunctionalInterface
-    private interface ContentWrite {
-        void run() throws IOException, MessagingException;
-    }
-
-    /** Runs a content write; a failure of the content itself (not of the connection) is told to its transaction first. */
-    private static void writeContent(Flight.Step step, ContentWrite write) throws IOException, MessagingException {
-        try {
-            write.run();
-        } catch (MessagingException | RuntimeException e) {
-            step.handler().onContentFailure(SmtpError.local(step.isChunked() ? "BDAT (content)" : "DATA (content)",
-                    "content could not be written: " + e, e));
-            throw e;
-        }
-    }
-
-    /** Writes one message as BDAT chunks; after a refused chunk, stops and writes RSET instead (RFC 3030 §3). */
-    private void writeChunks(Flight.Step step, OutputStream out, BlockingQueue<Object> queue)
-            throws IOException, MessagingException {
-        ChunkHandler handler = (ChunkHandler) step.handler();
-        BdatOutputStream bdat = new BdatOutputStream(withoutFlush(out), step.chunkSize(),
-                new BdatOutputStream.ChunkListener() {
-                    @Override
-                    public boolean beforeChunk(int size, boolean last) {
-                        if (handler.refused()) {
-                            return false;
-                        }
-                        if (last) {
-                            step.beforeTerminator().run();
-                        }
-                        return true;
-                    }
-
-                    @Override
-                    public void afterChunk(int size, boolean last) {
-                        String display = SmtpCommand.bdat(size, last).display();
-                        Wire.trace("C: {0} <octets>", display);
-                        queue.add(new ChunkWritten(display, last));
-                    }
-                });
-        step.content().writeTo(bdat);
-        bdat.finish();
-        if (bdat.declined()) {
-            SmtpCommand rset = SmtpCommand.rset();
-            Wire.trace("C: {0}", rset);
-            out.write(rset.bytes());
-            queue.add(new ChunkWritten(rset.display(), true));
-        }
-    }
-
-    /** {@code out} with {@link OutputStream#flush()} ignored; the flight is flushed once, at its end. */
-    private static OutputStream withoutFlush(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void flush() {
-                // deferred to the end of the flight
-            }
-
-            @Override
-            public void close() {
-                // the connection's stream stays open
-            }
-        };
     }
 
     private void awaitWritten(CompletableFuture<Void> written) throws IOException {
