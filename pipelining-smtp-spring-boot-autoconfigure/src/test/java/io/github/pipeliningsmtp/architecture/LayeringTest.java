@@ -16,7 +16,9 @@ class LayeringTest {
 
     private static final JavaClasses ENGINE = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.client");
+            .importPackages("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.client",
+                    "io.github.pipeliningsmtp.pool", "io.github.pipeliningsmtp.sender",
+                    "io.github.pipeliningsmtp.autoconfigure");
 
     @Test
     void theEngineIsImported() {
@@ -26,9 +28,22 @@ class LayeringTest {
 
     @Test
     void protocolAndClientDoNotDependOnSpring() {
-        noClasses().that().resideInAnyPackage("io.github.pipeliningsmtp.protocol..", "io.github.pipeliningsmtp.client..")
+        noClasses().that().resideInAnyPackage("io.github.pipeliningsmtp.protocol..", "io.github.pipeliningsmtp.client..",
+                        "io.github.pipeliningsmtp.pool..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
                 .check(ENGINE);
+    }
+
+    @Test
+    void arrowsOnlyPointDown() {
+        String[] layers = {"protocol", "client", "pool", "sender", "autoconfigure"};
+        for (int i = 0; i < layers.length; i++) {
+            for (int j = i + 1; j < layers.length; j++) {
+                noClasses().that().resideInAPackage("io.github.pipeliningsmtp." + layers[i] + "..")
+                        .should().dependOnClassesThat().resideInAPackage("io.github.pipeliningsmtp." + layers[j] + "..")
+                        .check(ENGINE);
+            }
+        }
     }
 
     @Test
