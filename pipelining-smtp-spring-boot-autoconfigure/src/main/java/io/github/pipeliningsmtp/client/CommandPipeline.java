@@ -37,6 +37,7 @@ final class CommandPipeline {
     private long roundTrips;
     private long commandsSent;
     private SmtpError endError;
+    private Future<?> currentWriter;
 
     CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpEventListener events) {
         this.wire = wire;
@@ -133,7 +134,13 @@ final class CommandPipeline {
                 }
             });
         }
-        boolean ok = readAll(steps, written, chunks);
+        currentWriter = writer;
+        boolean ok;
+        try {
+            ok = readAll(steps, written, chunks);
+        } finally {
+            currentWriter = null;
+        }
         if (writer != null) {
             awaitWriter(writer);
         }
@@ -277,6 +284,11 @@ final class CommandPipeline {
     private boolean fail(List<Flight.Step> steps, int from, SmtpError error) {
         endError = error;
         wire.abort();
+        if (currentWriter != null) {
+            // after the abort the writer ends at once; only then is it final whether an end of data
+            // (or LAST chunk) was written, which decides FAILED or UNKNOWN
+            awaitWriter(currentWriter);
+        }
         for (int i = from; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
             step.handler().onNoReply(i == from && !isReplyError(error) ? error : SmtpError.notAnswered(step.display(), error));

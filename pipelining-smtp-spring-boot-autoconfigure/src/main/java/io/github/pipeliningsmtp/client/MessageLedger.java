@@ -155,6 +155,11 @@ public final class MessageLedger {
         return details.isEmpty() ? Optional.empty() : Optional.of(details.get(0));
     }
 
+    /** The raw flag: the end of data (or LAST chunk) may have been written, whatever the RCPT replies. */
+    boolean contentWritten() {
+        return contentCommitted;
+    }
+
     RecipientResult recipient(int index) {
         return recipients[index];
     }

@@ -76,8 +76,12 @@ public final class RecipientResult {
         return new RecipientResult(address, RecipientStatus.FAILED, reply != null ? reply : rcptReply, cause);
     }
 
+    /**
+     * UNKNOWN from ACCEPTED (no reply to the end of data), or from PENDING when the content was
+     * streamed (BDAT) before the RCPT reply came and the connection ended.
+     */
     RecipientResult unknown(SmtpError cause) {
-        require(status == RecipientStatus.ACCEPTED, RecipientStatus.UNKNOWN);
+        require(status == RecipientStatus.ACCEPTED || status == RecipientStatus.PENDING, RecipientStatus.UNKNOWN);
         return new RecipientResult(address, RecipientStatus.UNKNOWN, rcptReply, cause);
     }
 

@@ -246,7 +246,14 @@ final class Transaction {
 
             @Override
             public void onNoReply(SmtpError error) {
-                ledger.update(index, r -> r.failed(null, mailError != null ? mailError : error));
+                SmtpError why = mailError != null ? mailError : error;
+                if (ledger.contentWritten() && (mailError == null || mailError.reply().isEmpty())) {
+                    // BDAT streams the content before the RCPT replies are read: with the LAST chunk
+                    // written and no refusal heard, the message may have been delivered
+                    ledger.update(index, r -> r.unknown(why));
+                } else {
+                    ledger.update(index, r -> r.failed(null, why));
+                }
             }
         };
     }
