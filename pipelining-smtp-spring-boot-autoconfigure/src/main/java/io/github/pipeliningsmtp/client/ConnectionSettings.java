@@ -47,6 +47,7 @@ public final class ConnectionSettings {
     private final boolean chunking;
     private final int chunkSize;
     private final int maxMessagesInFlight;
+    private final Duration idleCheckAfter;
 
     private ConnectionSettings(Builder b) {
         this.host = b.host;
@@ -70,6 +71,7 @@ public final class ConnectionSettings {
         this.chunking = b.chunking;
         this.chunkSize = b.chunkSize;
         this.maxMessagesInFlight = b.maxMessagesInFlight;
+        this.idleCheckAfter = b.idleCheckAfter;
     }
 
     /**
@@ -194,6 +196,15 @@ public final class ConnectionSettings {
         return maxMessagesInFlight;
     }
 
+    /**
+     * Idle time after which a reused connection is suspected of having been dropped by the server:
+     * checked for EOF when borrowed, and with CHUNKING its first envelope is sent alone before any
+     * content is streamed.
+     */
+    public Duration idleCheckAfter() {
+        return idleCheckAfter;
+    }
+
     /** A builder holding these settings, to derive others (e.g. without credentials for a health check). */
     public Builder toBuilder() {
         Builder b = new Builder(host, port);
@@ -216,6 +227,7 @@ public final class ConnectionSettings {
         b.chunking = chunking;
         b.chunkSize = chunkSize;
         b.maxMessagesInFlight = maxMessagesInFlight;
+        b.idleCheckAfter = idleCheckAfter;
         return b;
     }
 
@@ -248,6 +260,7 @@ public final class ConnectionSettings {
         private boolean chunking = true;
         private int chunkSize = 128 * 1024;
         private int maxMessagesInFlight = 50;
+        private Duration idleCheckAfter = Duration.ofSeconds(1);
 
         private Builder(String host, int port) {
             if (host == null || host.isBlank()) {
@@ -387,6 +400,15 @@ public final class ConnectionSettings {
                 throw new IllegalArgumentException("maxMessagesInFlight must be at least 1, was " + messages);
             }
             this.maxMessagesInFlight = messages;
+            return this;
+        }
+
+        /** Idle time after which a reused connection is checked (default 1 s; zero: always). */
+        public Builder idleCheckAfter(Duration idle) {
+            if (idle == null || idle.isNegative()) {
+                throw new IllegalArgumentException("idleCheckAfter must be zero or positive");
+            }
+            this.idleCheckAfter = idle;
             return this;
         }
 

@@ -39,8 +39,6 @@ public final class SmtpConnection implements Closeable {
     private final CommandPipeline pipeline;
     private final TransactionRunner runner;
     private final Capabilities capabilities;
-    private static final long RECHECK_AFTER_IDLE_NANOS = Duration.ofSeconds(1).toNanos();
-
     private final long openedAtNanos = System.nanoTime();
     private volatile long lastActivityNanos = openedAtNanos;
     private volatile State state = State.READY;
@@ -104,7 +102,10 @@ public final class SmtpConnection implements Closeable {
             transactions.add(new Transaction(m, capabilities));
         }
         requireReady();
-        runner.run(transactions, isPipelining(), isChunking(), policy);
+        // with BDAT the content follows the envelope unread: on a connection idle for a while, probe first
+        boolean probeFirst = messagesSent > 0
+                && System.nanoTime() - lastActivityNanos >= settings.idleCheckAfter().toNanos();
+        runner.run(transactions, isPipelining(), isChunking(), policy, probeFirst);
         messagesSent += messages.size();
         transactionsStarted += (int) transactions.stream().filter(t -> t.ledger().started()).count();
         lastActivityNanos = System.nanoTime();
@@ -174,15 +175,15 @@ public final class SmtpConnection implements Closeable {
 
     /**
      * For an idle connection about to be reused: true if it is not READY, or the server sent
-     * something unasked (a 421 or 451 waiting in the socket), or (after more than 1 s idle) closed
-     * it. The EOF check waits at most 1 ms and is skipped for a connection used within the last
-     * second; a server that closed it since is handled by the stale-connection retry.
+     * something unasked (a 421 or 451 waiting in the socket), or (after {@link
+     * ConnectionSettings#idleCheckAfter()} idle, 1 s by default) closed it. The EOF check waits at
+     * most 1 ms; a server that closed it since is handled by the stale-connection retry.
      */
     public boolean isStale() {
         if (state != State.READY) {
             return true;
         }
-        if (System.nanoTime() - lastActivityNanos < RECHECK_AFTER_IDLE_NANOS) {
+        if (System.nanoTime() - lastActivityNanos < settings.idleCheckAfter().toNanos()) {
             try {
                 return wire.hasUnreadInput();
             } catch (IOException e) {

@@ -35,11 +35,12 @@ final class TransactionRunner {
     }
 
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
-    void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy) {
+    void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy,
+             boolean probeFirst) {
         this.policy = policy;
         List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
         if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
-            runChunked(sendable);
+            runChunked(sendable, probeFirst);
         } else if (pipelining) {
             runPipelined(sendable);
         } else {
@@ -87,20 +88,34 @@ final class TransactionRunner {
      * the server's state is only known from replies not yet read), so a batch costs about
      * N / maxMessagesInFlight round trips.
      */
-    private void runChunked(List<Transaction> transactions) {
+    private void runChunked(List<Transaction> transactions, boolean probeFirst) {
+        boolean firstEnvelopeSent = false;
+        if (probeFirst && !transactions.isEmpty()) {
+            // a connection that sat idle may have been dropped by the server: its first envelope goes
+            // alone, so that EOF, 421 or 451 comes before any content is written and the message
+            // can be sent again elsewhere (case C08)
+            Flight probe = new Flight();
+            if (needsReset) {
+                probe.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+                needsReset = false;
+            }
+            envelopeOnly(probe, transactions.get(0));
+            if (!execute(probe)) {
+                return;
+            }
+            firstEnvelopeSent = true;
+        }
         int window = settings.maxMessagesInFlight();
         for (int from = 0; from < transactions.size(); from += window) {
             Flight flight = new Flight();
             List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
             for (int k = 0; k < group.size(); k++) {
                 Transaction tx = group.get(k);
-                if (k > 0 || needsReset) {
-                    flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
-                }
-                flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
-                List<SmtpCommand> rcpts = tx.rcptToCommands();
-                for (int i = 0; i < rcpts.size(); i++) {
-                    flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+                if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
+                    if (k > 0 || needsReset) {
+                        flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+                    }
+                    envelopeOnly(flight, tx);
                 }
                 flight.chunks(tx.content(), settings.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
                         settings.dataTimeout(), tx.bdatHandler());
@@ -109,6 +124,15 @@ final class TransactionRunner {
                 return;
             }
             needsReset = group.get(group.size() - 1).needsReset();
+        }
+    }
+
+    /** MAIL FROM and every RCPT TO of a transaction (no DATA). */
+    private void envelopeOnly(Flight flight, Transaction tx) {
+        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
+        List<SmtpCommand> rcpts = tx.rcptToCommands();
+        for (int i = 0; i < rcpts.size(); i++) {
+            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
         }
     }
 

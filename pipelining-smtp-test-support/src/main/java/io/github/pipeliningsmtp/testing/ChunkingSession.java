@@ -13,10 +13,21 @@ import java.util.List;
  */
 public final class ChunkingSession implements SessionScript {
 
+    private final ReplyFunction mailReply;
     private final ReplyFunction rcptReply;
 
     /** @param rcptReply the reply to each RCPT TO (given the address), or null for the default */
     public ChunkingSession(ReplyFunction rcptReply) {
+        this(null, rcptReply);
+    }
+
+    /**
+     * @param mailReply the reply to each MAIL FROM (given the address), or null for the default; an
+     *                  empty list writes nothing (the function may have closed the session)
+     * @param rcptReply the reply to each RCPT TO, as above
+     */
+    public ChunkingSession(ReplyFunction mailReply, ReplyFunction rcptReply) {
+        this.mailReply = mailReply;
         this.rcptReply = rcptReply;
     }
 
@@ -36,15 +47,24 @@ public final class ChunkingSession implements SessionScript {
                 mailFrom = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
                 rcpts.clear();
                 content.reset();
-                s.reply("250 2.1.0 Ok");
+                List<String> reply = mailReply == null ? null : mailReply.reply(s, mailFrom);
+                if (reply == null) {
+                    s.reply("250 2.1.0 Ok");
+                } else if (!reply.isEmpty()) {
+                    s.reply(reply);
+                } else if (s.isClosed()) {
+                    return;
+                }
             } else if (upper.startsWith("RCPT TO:")) {
                 String address = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
                 List<String> reply = rcptReply == null ? null : rcptReply.reply(s, address);
                 if (reply == null) {
                     rcpts.add(address);
                     s.reply("250 2.1.5 Ok");
-                } else {
+                } else if (!reply.isEmpty()) {
                     s.reply(reply);
+                } else if (s.isClosed()) {
+                    return;
                 }
             } else if (upper.startsWith("BDAT ")) {
                 String[] words = line.split(" ");
