@@ -31,7 +31,8 @@ import java.util.List;
  *       while idle (EOF, reset, 421 or 451 on its first command; case C08). At most two broken
  *       connections per call.</li>
  * </ul>
- * Splitting needs content that can be written more than once ({@link
+ * Neither split applies to {@link DeliveryPolicy#ALL_OR_NOTHING}: such a message is one
+ * transaction, delivered to all its recipients or to none. Splitting needs content that can be written more than once ({@link
  * io.github.pipeliningsmtp.client.MessageContent#repeatable()}). Nothing whose content may have
  * reached the server is ever sent again. Thread-safe.
  */
@@ -110,7 +111,9 @@ public final class PooledDelivery {
             boolean reused = connection.transactionsStarted() > 0;
             boolean connectionBroke;
             try {
-                take(queue, taken, connection.remainingTransactions(), connection.rcptMax(), messages);
+                // all-or-nothing is per message: never split one over several transactions
+                int rcptMax = policy == DeliveryPolicy.ALL_OR_NOTHING ? Integer.MAX_VALUE : connection.rcptMax();
+                take(queue, taken, connection.remainingTransactions(), rcptMax, messages);
                 if (taken.isEmpty()) {
                     continue;
                 }
@@ -134,7 +137,8 @@ public final class PooledDelivery {
                 }
                 indexes.get(item.message()).add(item.recipients());
                 parts.get(item.message()).add(ledger);
-                int[] tooMany = tooMany(item, ledger, messages.get(item.message()));
+                int[] tooMany = policy == DeliveryPolicy.ALL_OR_NOTHING ? new int[0]
+                        : tooMany(item, ledger, messages.get(item.message()));
                 if (tooMany.length > 0) {
                     again.add(new Item(item.message(), tooMany));
                 }

@@ -82,7 +82,11 @@ final class BatchDispatcher implements AutoCloseable {
         int workers = Math.min(connections, chunks);
         List<Future<?>> started = new ArrayList<>();
         for (int w = 1; w < workers; w++) {
-            started.add(helpers.submit(worker));
+            try {
+                started.add(helpers.submit(worker));
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                break; // the sender is closing: the calling thread takes the remaining chunks itself
+            }
         }
         worker.run();
         // helpers are sending on connections of their own: wait for them even if interrupted, so that

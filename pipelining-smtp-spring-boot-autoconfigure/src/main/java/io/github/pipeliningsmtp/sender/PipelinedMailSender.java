@@ -186,6 +186,12 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
         for (int k = 0; k < index.size(); k++) {
             ledgers[index.get(k)] = outcome.ledgers().get(k);
         }
+        for (int i = 0; i < n; i++) {
+            if (ledgers[i] == null) {
+                // not prepared: its recipients, if it has any, are in the ledger as FAILED (LOCAL)
+                ledgers[i] = unpreparedLedger(mimes.get(i), errors[i]);
+            }
+        }
         List<SendReport.Entry> entries = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Exception error = errors[i];
@@ -195,6 +201,26 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
         }
         return new SendReport(entries, outcome.roundTrips());
+    }
+
+    private static MessageLedger unpreparedLedger(MimeMessage message, Exception error) {
+        try {
+            jakarta.mail.Address[] all = message.getAllRecipients();
+            List<String> recipients = new ArrayList<>();
+            if (all != null) {
+                for (jakarta.mail.Address a : all) {
+                    recipients.add(a instanceof jakarta.mail.internet.InternetAddress ia ? ia.getAddress() : a.toString());
+                }
+            }
+            if (recipients.isEmpty()) {
+                return null;
+            }
+            return MessageLedger.notSent(new Envelope("", recipients),
+                    io.github.pipeliningsmtp.client.SmtpError.local("MAIL FROM",
+                            "not sent: the message could not be prepared: " + error.getMessage(), error));
+        } catch (MessagingException | RuntimeException e) {
+            return null;
+        }
     }
 
     private OutgoingMessage prepare(MimeMessage message) throws MessagingException {
@@ -217,7 +243,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             if (e.succeeded()) {
                 continue;
             }
-            Exception value = e.ledger() == null && e.error() instanceof MailParseException parse ? parse
+            Exception value = e.error() instanceof MailParseException parse ? parse
                     : new MessageDeliveryException(e.ledger(), e.error());
             failed.put(e.original(), value);
             if (cause == null && e.error() != null) {

@@ -11,9 +11,9 @@ import java.util.Optional;
  * The ledger of one batch: for every message passed in, in order, its {@link MessageLedger} (or the
  * error that kept it from being sent at all), and the recipient totals. Immutable.
  *
- * <p>Every recipient of every message that had a ledger is counted in exactly one of
- * {@link #succeeded()}, {@link #failed()}, {@link #unknown()}; {@link #accepted()} counts those
- * whose RCPT TO got 2yz, whatever happened next.
+ * <p>Every recipient passed in is counted in exactly one of {@link #succeeded()}, {@link #failed()},
+ * {@link #unknown()} (a message that could not be prepared counts its To/Cc/Bcc recipients as
+ * failed); {@link #accepted()} counts those whose RCPT TO got 2yz, whatever happened next.
  */
 public final class SendReport {
 
