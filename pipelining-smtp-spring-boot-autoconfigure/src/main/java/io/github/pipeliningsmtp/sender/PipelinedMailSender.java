@@ -159,13 +159,22 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     private SendReport report(List<Object> originals, List<MimeMessage> mimes) {
         return events.observer().observe(mimes.size(), () -> {
             long start = System.nanoTime();
-            SendReport report = doReport(originals, mimes);
-            events.batchCompleted(report, Duration.ofNanos(System.nanoTime() - start));
-            return report;
+            Reported reported = doReport(originals, mimes);
+            // the batch reaches the meters even when it ends in an exception (AUTH refused)
+            events.batchCompleted(reported.report(), Duration.ofNanos(System.nanoTime() - start));
+            if (reported.authFailure() != null) {
+                throw new MailAuthenticationException("SMTP server refused authentication: "
+                        + reported.authFailure().getMessage(), reported.authFailure());
+            }
+            return reported.report();
         });
     }
 
-    private SendReport doReport(List<Object> originals, List<MimeMessage> mimes) {
+    /** A batch's report, and the AUTH refusal that stopped it, if one did. */
+    private record Reported(SendReport report, SmtpAuthenticationException authFailure) {
+    }
+
+    private Reported doReport(List<Object> originals, List<MimeMessage> mimes) {
         int n = mimes.size();
         Exception[] errors = new Exception[n];
         List<OutgoingMessage> outgoing = new ArrayList<>(n);
@@ -179,9 +188,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             }
         }
         BatchDispatcher.Outcome outcome = dispatcher.dispatch(outgoing, policy);
-        if (outcome.connectionFailure() instanceof SmtpAuthenticationException auth) {
-            throw new MailAuthenticationException("SMTP server refused authentication: " + auth.getMessage(), auth);
-        }
+        SmtpAuthenticationException auth = outcome.connectionFailure() instanceof SmtpAuthenticationException a ? a : null;
         MessageLedger[] ledgers = new MessageLedger[n];
         for (int k = 0; k < index.size(); k++) {
             ledgers[index.get(k)] = outcome.ledgers().get(k);
@@ -200,16 +207,20 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             }
             entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
         }
-        return new SendReport(entries, outcome.roundTrips());
+        return new Reported(new SendReport(entries, outcome.roundTrips()), auth);
     }
 
     private static MessageLedger unpreparedLedger(MimeMessage message, Exception error) {
         try {
-            jakarta.mail.Address[] all = message.getAllRecipients();
             List<String> recipients = new ArrayList<>();
-            if (all != null) {
-                for (jakarta.mail.Address a : all) {
-                    recipients.add(a instanceof jakarta.mail.internet.InternetAddress ia ? ia.getAddress() : a.toString());
+            for (String header : new String[] {"To", "Cc", "Bcc"}) {
+                String value = message.getHeader(header, ",");
+                if (value != null) {
+                    // not strict: a header that failed preparation may not parse strictly
+                    for (jakarta.mail.internet.InternetAddress a
+                            : jakarta.mail.internet.InternetAddress.parseHeader(value, false)) {
+                        recipients.add(a.getAddress());
+                    }
                 }
             }
             if (recipients.isEmpty()) {
