@@ -2,6 +2,7 @@ package io.github.pipeliningsmtp.client;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
+import org.eclipse.angus.mail.util.LineOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Enumeration;
@@ -10,6 +11,8 @@ import java.util.Enumeration;
 final class MimeMessageContent implements MessageContent {
 
     private static final String[] IGNORED_HEADERS = {"Bcc", "Content-Length"};
+    /** Jakarta Mail's own switch for UTF-8 in headers, read the way {@code MimeBodyPart} reads it. */
+    private static final boolean ALLOW_UTF8 = Boolean.getBoolean("mail.mime.allowutf8");
 
     private final MimeMessage message;
 
@@ -19,8 +22,10 @@ final class MimeMessageContent implements MessageContent {
 
     @Override
     public void writeTo(OutputStream out) throws IOException, MessagingException {
-        // as Transport.send does: Bcc recipients are in the envelope only, never in the content
-        message.writeTo(out, IGNORED_HEADERS);
+        // as Transport.send does: Bcc recipients are in the envelope only, never in the content.
+        // Handing Jakarta Mail the line stream it would create itself (Angus Mail's) spares it a
+        // service-loader lookup of its stream provider on every message (jakarta.mail-api 2.1).
+        message.writeTo(new LineOutputStream(out, ALLOW_UTF8), IGNORED_HEADERS);
     }
 
     @Override
