@@ -151,7 +151,7 @@ class SenderLifecycleAttackTest {
             waiter.set(Thread.currentThread());
             return sender.sendAndReport(message(sender, "waiting", "rcpt-2@example.net"));
         });
-        Thread.sleep(200);
+        awaitCondition(() -> sender.pool().waiting() >= 1); // the waiter is blocked on the pool
         long t0 = System.nanoTime();
         waiter.get().interrupt();
         SendReport w = waiting.get(5, TimeUnit.SECONDS);
@@ -171,6 +171,7 @@ class SenderLifecycleAttackTest {
     /** A thread interrupted while its BDAT content streams to a slow server: no slot leaked, no false success. */
     @Test
     void interruptedWhileStreamingBdatContent() throws Exception {
+        CountDownLatch streaming = new CountDownLatch(1);
         server.setDefaultScript(s -> {
             AttackSupport.greet(s, "250-mail.example.com", "250-PIPELINING", "250-CHUNKING", "250 8BITMIME");
             List<String> rcpts = new ArrayList<>();
@@ -182,6 +183,7 @@ class SenderLifecycleAttackTest {
                     rcpts.add(line);
                     s.reply("250 2.1.5 Ok");
                 } else if (line.startsWith("BDAT")) {
+                    streaming.countDown();
                     String[] p = line.split(" ");
                     s.readExactly(Integer.parseInt(p[1]));
                     Thread.sleep(30);
@@ -212,7 +214,7 @@ class SenderLifecycleAttackTest {
                 Thread.interrupted();
             }
         });
-        Thread.sleep(500);
+        assertThat(streaming.await(5, TimeUnit.SECONDS)).as("BDAT content is streaming").isTrue();
         thread.get().interrupt();
         SendReport report = f.get(5, TimeUnit.SECONDS);
         ex.shutdown();
@@ -321,5 +323,15 @@ class SenderLifecycleAttackTest {
         assertThat(report.entries().get(1).succeeded()).as("%s", report.entries().get(1)).isFalse();
         assertThat(total(report)).as("%s for %d recipients passed in", report.summary(), passedIn)
                 .isEqualTo(passedIn);
+    }
+
+    /** Polls a condition with a 5 s deadline (a state change with no event to wait on). */
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(end);
+            Thread.onSpinWait();
+            Thread.yield();
+        }
     }
 }
