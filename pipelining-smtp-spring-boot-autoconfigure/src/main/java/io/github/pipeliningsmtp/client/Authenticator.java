@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
@@ -26,8 +27,9 @@ final class Authenticator {
 
     void authenticate(Capabilities capabilities, boolean encrypted) throws IOException {
         if (!encrypted && !settings.allowPlaintextAuth()) {
-            throw new SmtpSecurityException("AUTH refused over an unencrypted connection: use STARTTLS or"
-                    + " implicit TLS, or allow plaintext AUTH explicitly", null);
+            String why = "AUTH refused over an unencrypted connection: use STARTTLS or"
+                    + " implicit TLS, or allow plaintext AUTH explicitly";
+            throw new SmtpSecurityException(why, SmtpError.configuration(SmtpStep.AUTH, null, why, null));
         }
         Credentials credentials = settings.credentials();
         String mechanism = choose(capabilities.authMechanisms(), credentials);
@@ -43,7 +45,9 @@ final class Authenticator {
             reply = step(SmtpCommand.saslResponse("*"));
         }
         if (reply.code() != 235) {
-            throw new SmtpAuthenticationException(SmtpError.ofReply("AUTH " + mechanism, reply));
+            // 5yz (535 5.7.8 credentials invalid) stays until the credentials change; 4yz (454 4.7.0) may pass later
+            throw new SmtpAuthenticationException(SmtpError.ofReply(SmtpStep.AUTH, "AUTH " + mechanism, reply,
+                    reply.isTransientNegative() ? FailureType.TRANSIENT : FailureType.CONFIGURATION));
         }
     }
 

@@ -14,14 +14,16 @@ interface ChunkHandler extends ReplyHandler {
      *
      * @param display the command as sent, e.g. {@code BDAT 31}, {@code BDAT 12 LAST}, {@code RSET}
      * @param last    true for the reply that ends the message (LAST chunk, or the RSET)
+     * @return null when the reply fits the client's model, else the out-of-step error (see
+     *         {@link ReplyHandler#onReply})
      */
-    void onChunkReply(String display, SmtpReply reply, boolean last);
+    SmtpError onChunkReply(String display, SmtpReply reply, boolean last);
 
     /** Asked by the writer before each chunk: true once a chunk was refused, so no more are sent. */
     boolean refused();
 
     @Override
-    default void onReply(SmtpReply reply) {
-        onChunkReply("BDAT", reply, true);
+    default SmtpError onReply(SmtpReply reply) {
+        return onChunkReply("BDAT", reply, true);
     }
 }

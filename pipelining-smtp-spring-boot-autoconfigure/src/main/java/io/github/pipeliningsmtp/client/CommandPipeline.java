@@ -1,8 +1,8 @@
 package io.github.pipeliningsmtp.client;
 
-import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -24,9 +24,10 @@ import java.util.concurrent.TimeoutException;
  * replies never deadlocks the client (RFC 2920 §3.2); a write that makes no progress for the
  * command timeout aborts the connection.
  *
- * <p>A 421 reply, a timeout, an I/O or protocol error, or a local content failure ends the
- * connection: the step that was waiting gets the error, every later step gets
- * {@link SmtpError#notAnswered}, nothing more is written and the socket is closed.
+ * <p>A 421 reply, a timeout, an I/O or protocol error, a local content failure, or a reply that a
+ * handler finds out of step with the client's model of the server ends the connection: the step
+ * that was waiting gets the error, every later step gets {@link SmtpError#notAnswered}, nothing
+ * more is written and the socket is closed. The {@link FlightOutcome} says which.
  * Used by one thread at a time.
  */
 final class CommandPipeline {
@@ -36,7 +37,6 @@ final class CommandPipeline {
     private final SmtpEventListener events;
     private long roundTrips;
     private long commandsSent;
-    private SmtpError endError;
     private Future<?> currentWriter;
 
     CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpEventListener events) {
@@ -58,11 +58,6 @@ final class CommandPipeline {
         return commandsSent;
     }
 
-    /** The error that ended the connection, null while it is usable. */
-    SmtpError endError() {
-        return endError;
-    }
-
     /** Counts a round trip made outside flights (session set-up commands). */
     void countRoundTrip() {
         roundTrips++;
@@ -73,9 +68,10 @@ final class CommandPipeline {
     /**
      * Writes the flight and hands every step its reply or its error.
      *
-     * @return false if the connection ended and must not be used again
+     * @return how the flight ended; anything but {@link FlightOutcome.End#COMPLETED} means the
+     *         connection ended and must not be used again
      */
-    boolean execute(Flight flight) {
+    FlightOutcome execute(Flight flight) {
         List<Flight.Step> steps = flight.steps();
         @SuppressWarnings("unchecked")
         CompletableFuture<Void>[] written = new CompletableFuture[steps.size()];
@@ -95,14 +91,16 @@ final class CommandPipeline {
             try {
                 FlightWriter.writeAll(wire.out(), steps, written, chunks);
             } catch (Exception e) {
-                return fail(steps, 0, SmtpError.ofConnection(steps.get(0).display(), e));
+                Flight.Step first = steps.get(0);
+                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), e));
             }
         } else if (flight.writeInlineWatched()) {
             try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
                 try {
                     FlightWriter.writeAll(wire.out(), steps, written, chunks);
                 } catch (Exception | Error e) {
-                    Throwable cause = watchdog.fired() ? new SmtpTimeoutException("DATA (content)", "no content written for "
+                    Throwable cause = watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
+                            "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
                             : e;
                     // the reader finds this on the content step, or reads the replies already sent
@@ -135,25 +133,31 @@ final class CommandPipeline {
             });
         }
         currentWriter = writer;
-        boolean ok;
+        FlightOutcome outcome;
         try {
-            ok = readAll(steps, written, chunks);
+            outcome = readAll(steps, written, chunks);
         } finally {
             currentWriter = null;
         }
         if (writer != null) {
             awaitWriter(writer);
         }
-        return ok && !wire.isClosed();
+        if (outcome.completed() && wire.isClosed()) {
+            Flight.Step last = steps.get(steps.size() - 1);
+            return FlightOutcome.ended(SmtpError.ofConnection(last.step(), last.display(),
+                    new java.io.IOException("connection closed while writing the flight")));
+        }
+        return outcome;
     }
 
-    private boolean readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
+    private FlightOutcome readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
                             BlockingQueue<Object>[] chunks) {
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
             if (step.isChunked()) {
-                if (!readChunks(steps, i, chunks[i])) {
-                    return false;
+                FlightOutcome chunked = readChunks(steps, i, chunks[i]);
+                if (!chunked.completed()) {
+                    return chunked;
                 }
                 continue;
             }
@@ -162,7 +166,7 @@ final class CommandPipeline {
                 if (step.content() != null) {
                     awaitWritten(written[i]);
                 }
-                reply = wire.readReply(step.display(), step.timeout());
+                reply = wire.readReply(step.step(), step.display(), step.timeout());
             } catch (IOException e) {
                 SmtpError error = errorFor(step, written[i], e);
                 // a reply the server sent before the connection broke (a 421 after the 354, say) is
@@ -172,51 +176,49 @@ final class CommandPipeline {
                     return fail(steps, i, error);
                 }
                 replied(verbOf(step), sent);
-                step.handler().onReply(sent);
-                return fail(steps, i + 1, sent.isServiceClosing() ? SmtpError.ofReply(step.display(), sent) : error);
-            }
-            if (implausible(step, reply)) {
-                return fail(steps, i, SmtpError.ofConnection(step.display(), new SmtpProtocolException(
-                        "reply " + reply + " cannot answer " + step.display() + ": replies out of step with commands")));
+                SmtpError outOfStep = step.handler().onReply(sent);
+                if (outOfStep != null) {
+                    return failOutOfStep(steps, i + 1, outOfStep);
+                }
+                return fail(steps, i + 1, sent.isServiceClosing() ? SmtpError.ofReply(step.step(), step.display(), sent)
+                        : error);
             }
             replied(verbOf(step), reply);
-            step.handler().onReply(reply);
+            SmtpError outOfStep = step.handler().onReply(reply);
+            if (outOfStep != null) {
+                return failOutOfStep(steps, i + 1, outOfStep);
+            }
             if (reply.isServiceClosing()) {
-                return fail(steps, i + 1, SmtpError.ofReply(step.display(), reply));
+                return fail(steps, i + 1, SmtpError.ofReply(step.step(), step.display(), reply));
             }
         }
         if (wire.hasBufferedReply()) {
             // more replies than commands: a 421 (the server closing, e.g. right after its 354) ends the
-            // transaction with that reply; anything else answers a command never sent (protocol error)
-            String last = steps.get(steps.size() - 1).display();
+            // connection with that reply; anything else (a 550 right after the 354, say) answers a
+            // command never sent: out of step
+            Flight.Step last = steps.get(steps.size() - 1);
             SmtpReply extra = wire.bufferedReply();
-            endError = extra != null && extra.isServiceClosing() ? SmtpError.ofReply(last, extra)
-                    : SmtpError.ofConnection(last, new SmtpProtocolException("a reply arrived for a command that"
-                    + " was never sent" + (extra != null ? ": " + extra : "")));
             wire.abort();
-            return false;
+            if (extra != null && extra.isServiceClosing()) {
+                return FlightOutcome.ended(SmtpError.ofReply(last.step(), last.display(), extra));
+            }
+            if (extra == null) {
+                return FlightOutcome.outOfStep(SmtpError.ofConnection(last.step(), last.display(),
+                        new SmtpProtocolException(last.step(), "bytes arrived that no command asked for")));
+            }
+            return FlightOutcome.outOfStep(SmtpError.outOfStep(last.step(), last.display(), extra,
+                    "reply " + extra + " after the reply to " + last.display() + " answers a command that was never"
+                            + " sent: the client no longer knows the server's state; the connection is retired"));
         }
-        return true;
+        return FlightOutcome.COMPLETED;
     }
 
     private static String verbOf(Flight.Step step) {
         return step.command() != null ? step.command().verb().name() : "END_OF_DATA";
     }
 
-    /**
-     * A reply whose class no command of this kind can get: DATA answered 2yz, or a 3yz to anything
-     * but DATA. The pairing by counting has slipped; nothing after it can be trusted.
-     */
-    private static boolean implausible(Flight.Step step, SmtpReply reply) {
-        boolean data = step.command() != null && step.command().verb() == SmtpCommand.Verb.DATA;
-        if (data) {
-            return reply.isPositiveCompletion() || (reply.isPositiveIntermediate() && reply.code() != 354);
-        }
-        return reply.isPositiveIntermediate();
-    }
-
     /** The replies of one message's BDAT chunks, as the writer reports each chunk written. */
-    private boolean readChunks(List<Flight.Step> steps, int index, BlockingQueue<Object> queue) {
+    private FlightOutcome readChunks(List<Flight.Step> steps, int index, BlockingQueue<Object> queue) {
         Flight.Step step = steps.get(index);
         ChunkHandler handler = (ChunkHandler) step.handler();
         String awaited = "BDAT (content)";
@@ -226,21 +228,24 @@ final class CommandPipeline {
             try {
                 chunk = nextChunk(queue);
                 awaited = chunk.display();
-                reply = wire.readReply(chunk.display(), chunk.last() ? step.timeout() : step.chunkTimeout());
+                reply = wire.readReply(chunkStep(chunk), chunk.display(), chunk.last() ? step.timeout() : step.chunkTimeout());
             } catch (IOException e) {
                 Throwable cause = e instanceof ContentWriteException ? e.getCause() : e;
                 SmtpError error = cause instanceof MessagingException || cause instanceof RuntimeException
-                        ? SmtpError.local(awaited, "content could not be written: " + cause, cause)
-                        : SmtpError.ofConnection(awaited, cause);
+                        ? SmtpError.local(SmtpStep.BDAT, awaited, "content could not be written: " + cause, cause)
+                        : SmtpError.ofConnection(SmtpStep.BDAT, awaited, cause);
                 return fail(steps, index, error);
             }
             replied(chunk.display().equals("RSET") ? "RSET" : "BDAT", reply);
-            handler.onChunkReply(chunk.display(), reply, chunk.last());
+            SmtpError outOfStep = handler.onChunkReply(chunk.display(), reply, chunk.last());
+            if (outOfStep != null) {
+                return failOutOfStep(steps, index + 1, outOfStep);
+            }
             if (reply.isServiceClosing()) {
-                return fail(steps, index + 1, SmtpError.ofReply(chunk.display(), reply));
+                return fail(steps, index + 1, SmtpError.ofReply(chunkStep(chunk), chunk.display(), reply));
             }
             if (chunk.last()) {
-                return true;
+                return FlightOutcome.COMPLETED;
             }
         }
     }
@@ -272,7 +277,7 @@ final class CommandPipeline {
             }
             long now = wire.octetsWritten();
             if (now == last) {
-                throw new SmtpTimeoutException("BDAT (content)", "no content written for "
+                throw new SmtpTimeoutException(SmtpStep.BDAT, "BDAT (content)", "no content written for "
                         + writeStallTimeout.toMillis() + " ms: the server stopped reading",
                         new SocketTimeoutException());
             }
@@ -280,9 +285,23 @@ final class CommandPipeline {
         }
     }
 
+    private static SmtpStep chunkStep(FlightWriter.ChunkWritten chunk) {
+        return chunk.display().equals("RSET") ? SmtpStep.RSET : SmtpStep.BDAT;
+    }
+
     /** The step at {@code from} gets {@code error}; later ones are not answered. Closes the connection. */
-    private boolean fail(List<Flight.Step> steps, int from, SmtpError error) {
-        endError = error;
+    private FlightOutcome fail(List<Flight.Step> steps, int from, SmtpError error) {
+        abortAndNotify(steps, from, error);
+        return FlightOutcome.ended(error);
+    }
+
+    /** A handler found a reply out of step: every later step is not answered. Closes the connection. */
+    private FlightOutcome failOutOfStep(List<Flight.Step> steps, int from, SmtpError error) {
+        abortAndNotify(steps, from, error);
+        return FlightOutcome.outOfStep(error);
+    }
+
+    private void abortAndNotify(List<Flight.Step> steps, int from, SmtpError error) {
         wire.abort();
         if (currentWriter != null) {
             // after the abort the writer ends at once; only then is it final whether an end of data
@@ -291,13 +310,9 @@ final class CommandPipeline {
         }
         for (int i = from; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
-            step.handler().onNoReply(i == from && !isReplyError(error) ? error : SmtpError.notAnswered(step.display(), error));
+            step.handler().onNoReply(i == from && error.reply().isEmpty() ? error
+                    : SmtpError.notAnswered(step.step(), step.display(), error));
         }
-        return false;
-    }
-
-    private static boolean isReplyError(SmtpError error) {
-        return error.reply().isPresent();
     }
 
     private SmtpError errorFor(Flight.Step step, CompletableFuture<Void> written, IOException readError) {
@@ -310,13 +325,14 @@ final class CommandPipeline {
             }
         }
         if (step.content() == null) {
-            return SmtpError.ofConnection(step.display(), cause);
+            return SmtpError.ofConnection(step.step(), step.display(), cause);
         }
         if (cause instanceof MessagingException || cause instanceof RuntimeException) {
-            return SmtpError.local("DATA (content)", "content could not be written: " + cause, cause);
+            return SmtpError.local(SmtpStep.DATA_CONTENT, "content could not be written: " + cause, cause);
         }
         boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
-        return SmtpError.ofConnection(terminatorOut ? step.display() : "DATA (content)", cause);
+        return terminatorOut ? SmtpError.ofConnection(step.step(), step.display(), cause)
+                : SmtpError.ofConnection(SmtpStep.DATA_CONTENT, null, cause);
     }
 
     private void awaitWritten(CompletableFuture<Void> written) throws IOException {
@@ -328,7 +344,7 @@ final class CommandPipeline {
             } catch (TimeoutException e) {
                 long now = wire.octetsWritten();
                 if (now == last) {
-                    throw new SmtpTimeoutException("DATA (content)", "no content written for "
+                    throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading",
                             new SocketTimeoutException());
                 }

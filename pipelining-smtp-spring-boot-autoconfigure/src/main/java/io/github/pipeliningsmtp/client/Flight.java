@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,8 @@ final class Flight {
     Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler, Runnable onWritten) {
         byte[] bytes = command.bytes();
         commandOctets += bytes.length;
-        steps.add(new Step(command, bytes, null, onWritten, command.display(), timeout, handler, 0, null));
+        steps.add(new Step(SmtpStep.of(command.verb()), command, bytes, null, onWritten, command.display(), timeout,
+                handler, 0, null));
         return this;
     }
 
@@ -39,7 +41,8 @@ final class Flight {
      */
     Flight content(MessageContent content, Runnable beforeTerminator, Duration timeout, ReplyHandler handler) {
         hasContent = true;
-        steps.add(new Step(null, null, content, beforeTerminator, "DATA (end of data)", timeout, handler, 0, null));
+        steps.add(new Step(SmtpStep.END_OF_DATA, null, null, content, beforeTerminator, SmtpStep.END_OF_DATA.label(),
+                timeout, handler, 0, null));
         return this;
     }
 
@@ -51,7 +54,8 @@ final class Flight {
                   Duration lastTimeout, ChunkHandler handler) {
         hasContent = true;
         hasChunks = true;
-        steps.add(new Step(null, null, content, beforeLast, "BDAT", lastTimeout, handler, chunkSize, chunkTimeout));
+        steps.add(new Step(SmtpStep.BDAT, null, null, content, beforeLast, SmtpStep.BDAT.label(), lastTimeout, handler,
+                chunkSize, chunkTimeout));
         return this;
     }
 
@@ -84,10 +88,10 @@ final class Flight {
 
     /**
      * One step: a command, a DATA content (chunkSize 0) or a BDAT content (chunkSize > 0), with its
-     * reply's handler and timeout. {@code beforeTerminator} is, for a command, what runs once it was
-     * written.
+     * SMTP step, its reply's handler and timeout. {@code beforeTerminator} is, for a command, what
+     * runs once it was written.
      */
-    record Step(SmtpCommand command, byte[] bytes, MessageContent content, Runnable beforeTerminator,
+    record Step(SmtpStep step, SmtpCommand command, byte[] bytes, MessageContent content, Runnable beforeTerminator,
                 String display, Duration timeout, ReplyHandler handler, int chunkSize, Duration chunkTimeout) {
 
         boolean isChunked() {

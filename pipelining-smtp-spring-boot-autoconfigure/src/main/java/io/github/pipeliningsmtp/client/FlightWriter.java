@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.client;
 import io.github.pipeliningsmtp.protocol.BdatOutputStream;
 import io.github.pipeliningsmtp.protocol.DotStuffingOutputStream;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import jakarta.mail.MessagingException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -66,8 +67,9 @@ final class FlightWriter {
         try {
             write.run();
         } catch (MessagingException | RuntimeException e) {
-            step.handler().onContentFailure(SmtpError.local(step.isChunked() ? "BDAT (content)" : "DATA (content)",
-                    "content could not be written: " + e, e));
+            step.handler().onContentFailure(step.isChunked()
+                    ? SmtpError.local(SmtpStep.BDAT, "BDAT (content)", "content could not be written: " + e, e)
+                    : SmtpError.local(SmtpStep.DATA_CONTENT, "content could not be written: " + e, e));
             throw e;
         }
     }

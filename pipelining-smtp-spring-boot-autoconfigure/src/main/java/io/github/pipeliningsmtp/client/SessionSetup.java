@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
@@ -26,10 +27,10 @@ final class SessionSetup {
 
     /** Runs the set-up and returns the capabilities in effect. The caller closes the wire on failure. */
     Capabilities run() throws IOException {
-        SmtpReply greeting = wire.readReply("greeting", settings.greetingTimeout());
+        SmtpReply greeting = wire.readReply(SmtpStep.GREETING, "greeting", settings.greetingTimeout());
         pipeline.replied("GREETING", greeting);
         if (greeting.code() != 220) {
-            throw new SmtpReplyException(SmtpError.ofReply("greeting", greeting));
+            throw new SmtpReplyException(SmtpError.ofReply(SmtpStep.GREETING, null, greeting));
         }
         Capabilities capabilities = hello();
         TlsMode mode = settings.tlsMode();
@@ -45,7 +46,9 @@ final class SessionSetup {
     private Capabilities startTls(Capabilities capabilities, boolean required) throws IOException {
         if (!capabilities.startTls()) {
             if (required) {
-                throw new SmtpSecurityException("STARTTLS is required but the server did not advertise it", null);
+                throw new SmtpSecurityException("STARTTLS is required but the server did not advertise it",
+                        SmtpError.configuration(SmtpStep.STARTTLS, null, "STARTTLS is required but the server"
+                                + " did not advertise it (RFC 3207); nothing was sent", null));
             }
             return capabilities;
         }
@@ -53,7 +56,8 @@ final class SessionSetup {
         if (reply.code() != 220) {
             if (required) {
                 throw new SmtpSecurityException("STARTTLS is required but the server refused it: " + reply,
-                        SmtpError.ofReply("STARTTLS", reply));
+                        SmtpError.ofReply(SmtpStep.STARTTLS, null, reply,
+                                reply.isTransientNegative() ? FailureType.TRANSIENT : FailureType.CONFIGURATION));
             }
             return capabilities;
         }
@@ -75,16 +79,16 @@ final class SessionSetup {
             if (helo.isPositiveCompletion()) {
                 return Capabilities.NONE;
             }
-            throw new SmtpReplyException(SmtpError.ofReply("HELO", helo));
+            throw new SmtpReplyException(SmtpError.ofReply(SmtpStep.HELO, null, helo));
         }
-        throw new SmtpReplyException(SmtpError.ofReply("EHLO", reply));
+        throw new SmtpReplyException(SmtpError.ofReply(SmtpStep.EHLO, null, reply));
     }
 
     /** Writes one command alone and waits for its reply. */
     SmtpReply call(SmtpCommand command, Duration timeout) throws IOException {
         wire.send(command);
         pipeline.countRoundTrip();
-        SmtpReply reply = wire.readReply(command.display(), timeout);
+        SmtpReply reply = wire.readReply(SmtpStep.of(command.verb()), command.display(), timeout);
         pipeline.replied(command.verb() == SmtpCommand.Verb.AUTH_RESPONSE ? "AUTH" : command.verb().name(), reply);
         return reply;
     }

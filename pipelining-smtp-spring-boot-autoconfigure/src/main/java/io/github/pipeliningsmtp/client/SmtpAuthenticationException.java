@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.SmtpStep;
+
 /**
  * AUTH was refused (RFC 4954 §6), e.g. {@code {AUTH PLAIN, 535 5.7.8 Authentication credentials
  * invalid}}, or no mechanism both sides support was found. Never contains credentials.
@@ -13,8 +15,8 @@ public class SmtpAuthenticationException extends SmtpException {
         super("SMTP authentication failed: " + error, error, null);
     }
 
-    /** No usable mechanism; no AUTH command was written. */
+    /** No usable mechanism; no AUTH command was written. The error is {@link FailureType#CONFIGURATION}. */
     public SmtpAuthenticationException(String message) {
-        super(message, null, null);
+        super(message, SmtpError.configuration(SmtpStep.AUTH, null, message, null), null);
     }
 }

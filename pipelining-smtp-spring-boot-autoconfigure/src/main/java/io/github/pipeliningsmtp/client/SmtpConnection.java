@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
@@ -130,7 +131,7 @@ public final class SmtpConnection implements Closeable {
         try {
             wire.send(command);
             pipeline.countRoundTrip();
-            SmtpReply reply = wire.readReply(command.display(), settings.commandTimeout());
+            SmtpReply reply = wire.readReply(SmtpStep.of(command.verb()), command.display(), settings.commandTimeout());
             pipeline.replied(command.verb().name(), reply);
             lastActivityNanos = System.nanoTime();
             if (reply.isServiceClosing()) {
@@ -259,7 +260,7 @@ public final class SmtpConnection implements Closeable {
         if (state == State.READY && !wire.isStale()) {
             try {
                 wire.send(SmtpCommand.quit());
-                wire.readReply("QUIT", settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
+                wire.readReply(SmtpStep.QUIT, "QUIT", settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
                         ? settings.commandTimeout() : QUIT_TIMEOUT);
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.DEBUG, "QUIT failed: {0}", e.toString());

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.net.SocketTimeoutException;
 
 /**
@@ -11,24 +12,34 @@ public class SmtpTimeoutException extends SmtpException {
 
     private static final long serialVersionUID = 1L;
 
+    private final SmtpStep step;
     private final String command;
 
     /**
+     * @param step    the step whose reply (or progress) was awaited
      * @param command what was awaited (command as sent, {@code greeting}, {@code connect})
      * @param millis  the timeout that ran out, ms
      */
-    public SmtpTimeoutException(String command, long millis, SocketTimeoutException cause) {
+    public SmtpTimeoutException(SmtpStep step, String command, long millis, SocketTimeoutException cause) {
         super("timed out after " + millis + " ms waiting for the reply to " + command, null, cause);
+        this.step = step;
         this.command = command;
     }
 
     /**
+     * @param step    the step whose reply (or progress) was awaited
      * @param command what was awaited
      * @param message the whole message
      */
-    public SmtpTimeoutException(String command, String message, SocketTimeoutException cause) {
+    public SmtpTimeoutException(SmtpStep step, String command, String message, SocketTimeoutException cause) {
         super(message, null, cause);
+        this.step = step;
         this.command = command;
+    }
+
+    /** The step whose reply (or progress) was awaited. */
+    public SmtpStep step() {
+        return step;
     }
 
     /** What was awaited. */

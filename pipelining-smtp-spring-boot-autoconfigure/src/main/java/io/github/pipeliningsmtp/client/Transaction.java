@@ -1,73 +1,98 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
-import io.github.pipeliningsmtp.protocol.Capabilities;
-import jakarta.mail.MessagingException;
-import java.io.IOException;
-import java.util.LinkedHashMap;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
- * One mail transaction (RFC 5321 §3.3) and the ledger it fills: the commands are built, and so
- * validated, before anything is written; each reply handler applies the rules of the error model.
+ * One mail transaction (RFC 5321 §3.3) as a state machine: a single {@link Phase} field, moved only
+ * by {@link #move}, decides what every reply means, and this class alone decides the outcome of the
+ * transaction and of each of its recipients in the ledger:
  *
  * <ul>
- *   <li>MAIL FROM refused: every recipient fails with the MAIL FROM error; RCPT replies are details.</li>
+ *   <li>MAIL FROM refused: every recipient fails with that error; RCPT replies are details.</li>
  *   <li>RCPT TO refused: that recipient fails with its own reply; the others go on (partial delivery).</li>
  *   <li>DATA refused: accepted recipients fail with the DATA error.</li>
- *   <li>End of data: 2yz makes accepted recipients SUCCEEDED, otherwise FAILED.</li>
- *   <li>No reply to the end of data after the terminator may have been written: UNKNOWN.</li>
+ *   <li>End of data (or the LAST BDAT chunk): 2yz makes accepted recipients SUCCEEDED, otherwise FAILED.</li>
+ *   <li>A reply that contradicts the client's model of the server (503 to MAIL FROM, 2yz or a 3yz
+ *       other than 354 to DATA, 503 to RCPT TO after MAIL FROM was accepted, 503 to DATA or BDAT
+ *       after a recipient was accepted, 2yz to the LAST chunk when no recipient was accepted): the
+ *       transaction is {@link Phase#OUT_OF_STEP}, the handler returns the error that ends the
+ *       connection, and the recipients are settled as when it is cut off.</li>
+ *   <li>Cut off (no reply, or out of step): a recipient the server did not refuse is UNKNOWN when the
+ *       end of data or LAST chunk may have been written and the server had not refused the
+ *       transaction before it; otherwise FAILED. This is the one place that rule lives: a recipient
+ *       is FAILED only when the server refused it or nothing of its content can have been
+ *       committed, never after its content got a 2yz ({@link RecipientResult} refuses that move).</li>
  * </ul>
- * Used by one thread at a time (the writer thread only marks the content committed).
+ *
+ * <p>{@link #leavesServerReset()} is what the reset rule reads: only a transaction whose content
+ * got a 2yz leaves the server without a transaction; after any other, RSET comes before the next
+ * MAIL FROM (RFC 5321 §4.1.1.5; Exim keeps the sender after a refused BDAT).
+ *
+ * <p>Threads: replies are handled by the reading thread; the writing thread only records what was
+ * written (MAIL FROM, the content's end) in the ledger and reads the phase to stop BDAT chunks.
  */
 final class Transaction {
 
+    /** Where the transaction stands, as far as the replies read so far tell. */
+    enum Phase {
+        /** Commands built; no reply read yet. */
+        PREPARED,
+        /** Refused by this client before anything was written (final). */
+        NOT_SENDABLE,
+        /** MAIL FROM got 2yz: RCPT replies are being read. */
+        ENVELOPE,
+        /** MAIL FROM refused: the transaction failed; later replies are details. */
+        MAIL_REFUSED,
+        /** DATA refused (final). */
+        DATA_REFUSED,
+        /** DATA got 354: the content (or a lone dot) must follow. */
+        SENDING_CONTENT,
+        /** All-or-nothing gave up because a recipient was refused (final). */
+        ABANDONED,
+        /** The content got a 2yz: accepted recipients SUCCEEDED (final; the server is reset). */
+        DELIVERED,
+        /** The end of data or a BDAT chunk was refused (final). */
+        CONTENT_REFUSED,
+        /** The lone dot after a 354 with no recipient accepted was answered (final). */
+        EMPTY_ENDED,
+        /** A reply contradicted the client's model of the server (final; the connection is retired). */
+        OUT_OF_STEP,
+        /** The connection ended before the transaction's outcome (final). */
+        CUT_OFF;
+
+        boolean isFinal() {
+            return FINAL.contains(this);
+        }
+    }
+
+    private static final Set<Phase> FINAL = EnumSet.of(Phase.NOT_SENDABLE, Phase.DATA_REFUSED, Phase.ABANDONED,
+            Phase.DELIVERED, Phase.CONTENT_REFUSED, Phase.EMPTY_ENDED, Phase.OUT_OF_STEP, Phase.CUT_OFF);
+    /** Phases in which the server has refused the transaction itself: nothing of it can be delivered. */
+    private static final Set<Phase> REFUSED = EnumSet.of(Phase.MAIL_REFUSED, Phase.DATA_REFUSED,
+            Phase.CONTENT_REFUSED, Phase.ABANDONED, Phase.NOT_SENDABLE);
+
     private final OutgoingMessage message;
     private final MessageLedger ledger;
-    private final SmtpCommand mailFrom;
-    private final List<SmtpCommand> rcptTo;
-    private final SmtpError localError;
-    private SmtpError mailError;
+    private final TransactionCommands commands;
+    private volatile Phase phase;
+    /** What failed the transaction as a whole (MAIL FROM, DATA or content refused, out of step), or null. */
+    private SmtpError failure;
+    /** Set by the writing thread: the content could not be produced. */
     private volatile SmtpError contentError;
-    private boolean dataGo;
-    private SmtpError firstRefusal;
-    private boolean ended;
 
-    /**
-     * Builds the commands with the parameters the server's extensions call for: SMTPUTF8 (RFC 6531)
-     * when an address or header needs it, SIZE (RFC 1870) with the content's size, BODY=8BITMIME
-     * (RFC 6152) for 8-bit content, DSN parameters (RFC 3461). A message that cannot be sent as is
-     * (SMTPUTF8 needed but not offered, over the SIZE limit, 8-bit content that cannot be re-encoded
-     * for a server without 8BITMIME, content that fails its check) is not started: it fails with
-     * {@link FailureType#LOCAL} and nothing of it is written.
-     *
-     * @throws IllegalArgumentException if an address cannot be written safely
-     */
+    /** @throws IllegalArgumentException if an address cannot be written safely */
     Transaction(OutgoingMessage message, Capabilities capabilities) {
         this.message = message;
         this.ledger = new MessageLedger(message.envelope());
-        Envelope envelope = message.envelope();
-        envelope.checkAddresses();
-        Map<String, String> mailParams = new LinkedHashMap<>();
-        SmtpError problem = check(message.content());
-        if (problem == null) {
-            problem = extensions(message, capabilities, mailParams);
-        }
-        DsnOptions dsn = capabilities.dsn() ? message.dsn() : null;
-        if (dsn != null) {
-            if (dsn.ret() != null) {
-                mailParams.put("RET", dsn.ret().name());
-            }
-            if (dsn.envid() != null) {
-                mailParams.put("ENVID", DsnOptions.xtext(dsn.envid()));
-            }
-        }
-        this.localError = problem;
-        this.mailFrom = SmtpCommand.mailFrom(envelope.mailFrom(), mailParams);
-        this.rcptTo = envelope.recipients().stream().map(r -> SmtpCommand.rcptTo(r, rcptParams(dsn, r))).toList();
+        this.commands = TransactionCommands.of(message, capabilities);
+        this.phase = commands.localError() == null ? Phase.PREPARED : Phase.NOT_SENDABLE;
+        this.failure = commands.localError();
     }
 
     /** Single-connection convenience without extensions (tests). */
@@ -75,84 +100,30 @@ final class Transaction {
         this(message, Capabilities.NONE);
     }
 
-    private static Map<String, String> rcptParams(DsnOptions dsn, String recipient) {
-        if (dsn == null) {
-            return Map.of();
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        if (!dsn.notifyOn().isEmpty()) {
-            params.put("NOTIFY", dsn.notifyOn().stream().sorted().map(Enum::name).collect(Collectors.joining(",")));
-        }
-        if (dsn.orcpt() && isAscii(recipient)) {
-            params.put("ORCPT", "rfc822;" + DsnOptions.xtext(recipient));
-        }
-        return params;
+    Phase phase() {
+        return phase;
     }
 
-    private static SmtpError extensions(OutgoingMessage message, Capabilities caps, Map<String, String> mailParams) {
-        Envelope envelope = message.envelope();
-        boolean utf8 = !isAscii(envelope.mailFrom()) || envelope.recipients().stream().anyMatch(r -> !isAscii(r))
-                || message.content().needsSmtpUtf8();
-        if (utf8) {
-            if (!caps.smtpUtf8()) {
-                return SmtpError.local("MAIL FROM", "an address or header needs SMTPUTF8 (RFC 6531), which the server"
-                        + " does not offer; nothing was sent", null);
+    /** Moves to {@code to}, which must be allowed from the current phase. */
+    private void move(Phase to, Phase... from) {
+        Phase now = phase;
+        for (Phase f : from) {
+            if (f == now) {
+                phase = to;
+                return;
             }
-            mailParams.put("SMTPUTF8", null);
         }
-        boolean scan = message.content().repeatable() && (caps.maxSize().isPresent() || !caps.eightBitMime());
-        if (!scan) {
-            if (caps.eightBitMime()) {
-                mailParams.put("BODY", "8BITMIME");
-            }
-            return null;
-        }
-        try {
-            ContentScan content = ContentScan.of(message.content());
-            if (content.eightBit() && !caps.eightBitMime()) {
-                if (!message.content().convertToSevenBit() || (content = ContentScan.of(message.content())).eightBit()) {
-                    return SmtpError.local("MAIL FROM", "the content is 8-bit and the server does not offer 8BITMIME"
-                            + " (RFC 6152); it could not be re-encoded in 7 bits", null);
-                }
-            }
-            long max = caps.maxSize().orElse(Long.MAX_VALUE);
-            if (content.octets() > max) {
-                return SmtpError.local("MAIL FROM", "the message is " + content.octets()
-                        + " octets, over the server's SIZE limit of " + max + " octets (RFC 1870)", null);
-            }
-            if (caps.size()) {
-                mailParams.put("SIZE", Long.toString(content.octets()));
-            }
-            if (content.eightBit()) {
-                mailParams.put("BODY", "8BITMIME");
-            }
-            return null;
-        } catch (IOException | MessagingException | RuntimeException e) {
-            return SmtpError.local("DATA (content)", "content could not be read: " + e.getMessage(), e);
-        }
+        throw new IllegalStateException("transaction " + now + " -> " + to + " for " + ledger.envelope());
     }
 
-    private static SmtpError check(MessageContent content) {
-        try {
-            content.check();
-            return null;
-        } catch (MessagingException | RuntimeException e) {
-            return SmtpError.local("DATA (content)", "content refused before sending: " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) > 127) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** False when the content failed its check: the transaction is not started at all. */
+    /** False when the message was refused locally: the transaction is not started at all. */
     boolean sendable() {
-        return localError == null;
+        return phase != Phase.NOT_SENDABLE;
+    }
+
+    /** True only when the content got a 2yz: the server holds no transaction state after it. */
+    boolean leavesServerReset() {
+        return phase == Phase.DELIVERED;
     }
 
     MessageLedger ledger() {
@@ -160,19 +131,20 @@ final class Transaction {
     }
 
     SmtpCommand mailFromCommand() {
-        return mailFrom;
+        return commands.mailFrom();
     }
 
     List<SmtpCommand> rcptToCommands() {
-        return rcptTo;
+        return commands.rcptTo();
     }
 
     MessageContent content() {
         return message.content();
     }
 
-    boolean mailAccepted() {
-        return mailError == null;
+    /** MAIL FROM got 2yz and nothing has ended the transaction since. */
+    boolean inEnvelope() {
+        return phase == Phase.ENVELOPE;
     }
 
     boolean anyAccepted() {
@@ -184,76 +156,132 @@ final class Transaction {
         return ledger.count(RecipientStatus.ACCEPTED) == ledger.envelope().recipients().size();
     }
 
+    /** DATA got 354: content (or a lone dot) must follow. */
+    boolean dataGo() {
+        return phase == Phase.SENDING_CONTENT;
+    }
+
     /** All-or-nothing: a recipient was refused, so the accepted ones fail too, with the first refusal as the cause. */
     void abandon() {
-        SmtpError cause = firstRefusal != null ? firstRefusal : mailError;
+        SmtpError cause = failure != null ? failure : ledger.recipients(RecipientStatus.FAILED).stream()
+                .flatMap(r -> r.error().stream()).findFirst().orElse(null);
+        move(Phase.ABANDONED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
         if (cause != null) {
             ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, SmtpError.abandoned(cause)));
         }
     }
 
-    /** Records that MAIL FROM is about to be written: from now on the message is no longer untouched. */
+    /** Records that MAIL FROM is about to be written (writing thread): the message is no longer untouched. */
     void markStarted() {
         ledger.markStarted();
     }
 
-    /** DATA got 354: content (or a lone dot) must follow. */
-    boolean dataGo() {
-        return dataGo;
+    /** Marks the content committed; runs on the writing thread just before the terminator or LAST chunk. */
+    Runnable beforeTerminator() {
+        return ledger::markContentCommitted;
     }
 
-    /** Whether the transaction ended with a failure the server may still hold state for: RSET before the next MAIL. */
-    boolean needsReset() {
-        return !ended;
+    private SmtpError outOfStep(SmtpStep step, String display, SmtpReply reply, String why) {
+        SmtpError error = SmtpError.outOfStep(step, display, reply, "reply " + reply + " to " + display + " " + why
+                + ": the client no longer knows the server's state; the connection is retired");
+        failure = error;
+        cutOff(error);
+        phase = Phase.OUT_OF_STEP;
+        return error;
+    }
+
+    /**
+     * The connection ended (or lost step) before this transaction's outcome: every recipient the
+     * server did not refuse becomes UNKNOWN if the end of its content may have been written and the
+     * server had not refused the transaction before it, FAILED otherwise. Idempotent.
+     */
+    void cutOff(SmtpError error) {
+        SmtpError why = contentError != null ? contentError : failure != null ? failure : error;
+        boolean mayBeDelivered = ledger.contentWritten() && !REFUSED.contains(phase);
+        if (mayBeDelivered) {
+            ledger.updateAll(RecipientStatus.PENDING, r -> r.unknown(why));
+            ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.unknown(why));
+        } else {
+            ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
+            ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
+        }
+        if (!phase.isFinal()) {
+            phase = Phase.CUT_OFF;
+        }
+    }
+
+    /**
+     * Settles what the flights left open: a message whose MAIL FROM was never written fails with
+     * {@code notSent}; one that was started is cut off with {@code end}.
+     */
+    void settle(SmtpError notSent, SmtpError end) {
+        if (phase.isFinal() && ledger.count(RecipientStatus.PENDING) + ledger.count(RecipientStatus.ACCEPTED) == 0) {
+            return;
+        }
+        if (!ledger.started()) {
+            SmtpError why = failure != null ? failure : notSent;
+            ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
+            if (!phase.isFinal()) {
+                phase = Phase.CUT_OFF;
+            }
+        } else {
+            cutOff(end != null ? end : notSent);
+        }
     }
 
     ReplyHandler mailHandler() {
+        SmtpCommand mailFrom = commands.mailFrom();
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
-                if (!reply.isPositiveCompletion()) {
-                    mailError = SmtpError.ofReply(mailFrom.display(), reply);
+            public SmtpError onReply(SmtpReply reply) {
+                if (reply.code() == 503 || reply.isPositiveIntermediate()) {
+                    return outOfStep(SmtpStep.MAIL_FROM, mailFrom.display(), reply,
+                            "shows a transaction the client did not know was open");
                 }
+                if (reply.isPositiveCompletion()) {
+                    move(Phase.ENVELOPE, Phase.PREPARED);
+                } else {
+                    failure = SmtpError.ofReply(mailFrom, reply);
+                    move(Phase.MAIL_REFUSED, Phase.PREPARED);
+                }
+                return null;
             }
 
             @Override
             public void onNoReply(SmtpError error) {
-                mailError = contentError != null ? contentError : error;
+                cutOff(error);
             }
         };
     }
 
     ReplyHandler rcptHandler(int index) {
-        String display = rcptTo.get(index).display();
+        SmtpCommand rcpt = commands.rcptTo().get(index);
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
-                if (mailError != null) {
-                    ledger.update(index, r -> r.failed(reply, mailError));
+            public SmtpError onReply(SmtpReply reply) {
+                if (phase == Phase.MAIL_REFUSED) {
+                    ledger.update(index, r -> r.failed(reply, failure));
                     if (!reply.isPositiveCompletion()) {
-                        ledger.addDetail(SmtpError.ofReply(display, reply));
+                        ledger.addDetail(SmtpError.ofReply(rcpt, reply));
                     }
-                } else if (reply.isPositiveCompletion()) {
+                    return null;
+                }
+                if (reply.isPositiveIntermediate() || reply.code() == 503) {
+                    return outOfStep(SmtpStep.RCPT_TO, rcpt.display(), reply,
+                            "after MAIL FROM was accepted");
+                }
+                if (reply.isPositiveCompletion()) {
                     ledger.update(index, r -> r.accepted(reply));
                 } else {
-                    SmtpError error = SmtpError.ofReply(display, reply);
-                    if (firstRefusal == null) {
-                        firstRefusal = error;
-                    }
+                    SmtpError error = SmtpError.ofReply(rcpt, reply);
                     ledger.update(index, r -> r.failed(reply, error));
                 }
+                return null;
             }
 
             @Override
             public void onNoReply(SmtpError error) {
-                SmtpError why = mailError != null ? mailError : error;
-                if (ledger.contentWritten() && (mailError == null || mailError.reply().isEmpty())) {
-                    // BDAT streams the content before the RCPT replies are read: with the LAST chunk
-                    // written and no refusal heard, the message may have been delivered
-                    ledger.update(index, r -> r.unknown(why));
-                } else {
-                    ledger.update(index, r -> r.failed(null, why));
-                }
+                cutOff(error);
             }
         };
     }
@@ -261,101 +289,56 @@ final class Transaction {
     ReplyHandler dataHandler() {
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
+            public SmtpError onReply(SmtpReply reply) {
+                boolean accepted = phase == Phase.ENVELOPE && anyAccepted();
                 if (reply.code() == 354) {
-                    dataGo = true;
-                    return;
+                    if (phase != Phase.ENVELOPE) {
+                        return outOfStep(SmtpStep.DATA, "DATA", reply, "although MAIL FROM was refused");
+                    }
+                    move(Phase.SENDING_CONTENT, Phase.ENVELOPE);
+                    return null;
                 }
-                SmtpError error = SmtpError.ofReply("DATA", reply);
-                if (anyAccepted()) {
+                if (reply.isPositiveCompletion() || reply.isPositiveIntermediate()
+                        || (reply.code() == 503 && accepted)) {
+                    return outOfStep(SmtpStep.DATA, "DATA", reply, accepted ? "after a recipient was accepted"
+                            : "where only 354 or a refusal can come");
+                }
+                SmtpError error = SmtpError.ofReply(SmtpStep.DATA, null, reply);
+                if (accepted) {
+                    failure = error;
                     ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
                 } else {
                     ledger.addDetail(error);
                 }
+                move(Phase.DATA_REFUSED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
+                return null;
             }
 
             @Override
             public void onNoReply(SmtpError error) {
-                ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                cutOff(error);
             }
         };
-    }
-
-    /** Marks the content committed; runs on the writing thread just before the terminator. */
-    Runnable beforeTerminator() {
-        return ledger::markContentCommitted;
     }
 
     ReplyHandler endOfDataHandler() {
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
-                ended = true;
+            public SmtpError onReply(SmtpReply reply) {
+                if (reply.isPositiveIntermediate()) {
+                    return outOfStep(SmtpStep.END_OF_DATA, null, reply, "where only a final reply can come");
+                }
                 ledger.finalReply(reply);
                 if (reply.isPositiveCompletion()) {
+                    move(Phase.DELIVERED, Phase.SENDING_CONTENT);
                     ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
                 } else {
-                    SmtpError error = SmtpError.ofReply("DATA (end of data)", reply);
+                    SmtpError error = SmtpError.ofReply(SmtpStep.END_OF_DATA, null, reply);
+                    failure = error;
+                    move(Phase.CONTENT_REFUSED, Phase.SENDING_CONTENT);
                     ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
                 }
-            }
-
-            @Override
-            public void onContentFailure(SmtpError error) {
-                contentError = error;
-            }
-
-            @Override
-            public void onNoReply(SmtpError noReply) {
-                SmtpError error = contentError != null ? contentError : noReply;
-                if (ledger.contentCommitted()) {
-                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.unknown(error));
-                } else {
-                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
-                }
-            }
-        };
-    }
-
-    /**
-     * Replies to this message's BDAT chunks (RFC 3030): a refused chunk fails the accepted recipients
-     * with that chunk's reply and stops further chunks; the LAST chunk's 2yz makes them SUCCEEDED.
-     * Chunk replies that follow a refusal, or that come when no recipient was accepted, are details.
-     */
-    ChunkHandler bdatHandler() {
-        return new ChunkHandler() {
-            private volatile boolean refused;
-
-            @Override
-            public void onChunkReply(String display, SmtpReply reply, boolean last) {
-                if (last) {
-                    ended = true;
-                }
-                if (display.equals("RSET")) {
-                    return;
-                }
-                if (reply.isPositiveCompletion()) {
-                    if (last && !refused) {
-                        ledger.finalReply(reply);
-                        ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
-                    }
-                    return;
-                }
-                SmtpError error = SmtpError.ofReply(display, reply);
-                if (!refused && anyAccepted()) {
-                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
-                } else {
-                    ledger.addDetail(error);
-                }
-                if (last) {
-                    ledger.finalReply(reply);
-                }
-                refused = true;
-            }
-
-            @Override
-            public boolean refused() {
-                return refused;
+                return null;
             }
 
             @Override
@@ -365,7 +348,7 @@ final class Transaction {
 
             @Override
             public void onNoReply(SmtpError error) {
-                endOfDataHandler().onNoReply(error);
+                cutOff(error);
             }
         };
     }
@@ -374,28 +357,92 @@ final class Transaction {
     ReplyHandler loneDotHandler() {
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
-                ended = true;
-                if (!reply.isPositiveCompletion()) {
-                    ledger.addDetail(SmtpError.ofReply("DATA (end of data)", reply));
+            public SmtpError onReply(SmtpReply reply) {
+                if (reply.isPositiveIntermediate()) {
+                    return outOfStep(SmtpStep.END_OF_DATA, null, reply, "where only a final reply can come");
                 }
+                if (!reply.isPositiveCompletion()) {
+                    ledger.addDetail(SmtpError.ofReply(SmtpStep.END_OF_DATA, null, reply));
+                }
+                move(Phase.EMPTY_ENDED, Phase.SENDING_CONTENT);
+                return null;
             }
 
             @Override
             public void onNoReply(SmtpError error) {
                 ledger.addDetail(error);
+                cutOff(error);
             }
         };
     }
 
     /**
-     * Settles every recipient still PENDING or ACCEPTED as FAILED with {@code reason} (a message the
-     * connection never reached, or a transaction cut short before its content). Idempotent.
+     * Replies to this message's BDAT chunks (RFC 3030), read after its MAIL FROM and RCPT TO
+     * replies: a refused chunk fails the accepted recipients with that chunk's reply and stops
+     * further chunks; the LAST chunk's 2yz makes them SUCCEEDED. Chunk replies after a refusal, or
+     * when MAIL FROM or every recipient was refused, are details.
      */
-    void settle(SmtpError reason) {
-        SmtpError why = localError != null ? localError : contentError != null ? contentError
-                : mailError != null ? mailError : reason;
-        ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
-        ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
+    ChunkHandler bdatHandler() {
+        return new ChunkHandler() {
+            @Override
+            public SmtpError onChunkReply(String display, SmtpReply reply, boolean last) {
+                if (display.equals("RSET")) {
+                    // the RSET written instead of the chunks after a refused one
+                    return reply.isPositiveCompletion() ? null
+                            : outOfStep(SmtpStep.RSET, "RSET", reply, "after a refused chunk");
+                }
+                boolean open = phase == Phase.ENVELOPE;
+                boolean accepted = open && anyAccepted();
+                if (reply.isPositiveIntermediate() || (reply.code() == 503 && accepted)
+                        || (last && reply.isPositiveCompletion() && open && !accepted)
+                        || (reply.isPositiveCompletion() && phase == Phase.MAIL_REFUSED)) {
+                    return outOfStep(SmtpStep.BDAT, display, reply, accepted ? "after a recipient was accepted"
+                            : "although no transaction was open on the client's side");
+                }
+                if (reply.isPositiveCompletion()) {
+                    if (last && open) {
+                        ledger.finalReply(reply);
+                        move(Phase.DELIVERED, Phase.ENVELOPE);
+                        ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
+                    }
+                    return null;
+                }
+                SmtpError error = SmtpError.ofReply(SmtpStep.BDAT, display, reply);
+                if (accepted) {
+                    failure = error;
+                    ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
+                } else {
+                    ledger.addDetail(error);
+                }
+                if (last) {
+                    ledger.finalReply(reply);
+                }
+                if (phase == Phase.ENVELOPE || phase == Phase.MAIL_REFUSED) {
+                    // no more chunks of this message: the writer sends RSET instead (RFC 3030 §3)
+                    move(Phase.CONTENT_REFUSED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
+                }
+                return null;
+            }
+
+            @Override
+            public boolean refused() {
+                return phase == Phase.CONTENT_REFUSED;
+            }
+
+            @Override
+            public void onContentFailure(SmtpError error) {
+                contentError = error;
+            }
+
+            @Override
+            public void onNoReply(SmtpError error) {
+                cutOff(error);
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Transaction[" + phase + " " + ledger + "]";
     }
 }

@@ -2,27 +2,40 @@ package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * Sends a list of transactions on one connection.
  *
  * <p>With PIPELINING (RFC 2920) every round trip is one flight: the content and end of data of the
- * previous message (or a lone {@code .} when its DATA got 354 but no RCPT TO was accepted, or RSET
- * when it failed before DATA), then MAIL FROM, every RCPT TO and DATA of the next, DATA last
- * (§3.1). N messages cost N + 1 round trips. Without PIPELINING every command waits for its reply,
- * and DATA is not sent when no recipient was accepted.
+ * previous message (or a lone {@code .} when its DATA got 354 but no RCPT TO was accepted), then
+ * MAIL FROM, every RCPT TO and DATA of the next, DATA last (§3.1). N messages cost N + 1 round
+ * trips. Without PIPELINING every command waits for its reply, and DATA is not sent when no
+ * recipient was accepted.
  *
- * <p>Used by one thread at a time; holds the state that outlives one call: whether the last
- * transaction left the server needing RSET, and whether the connection is still usable.
+ * <p>The reset rule: RSET goes before a MAIL FROM unless the server is known to hold no
+ * transaction, that is, unless this is the session's first transaction, or the previous one's
+ * content got a 2yz and that reply was read before the MAIL FROM was written (RFC 5321 §4.1.1.5).
+ * A transaction refused at MAIL FROM, at every RCPT TO, at DATA, BDAT or the end of data, or whose
+ * outcome is not yet known when the next envelope is written (pipelined behind its content, or in
+ * the same BDAT window) is followed by RSET. The RSET rides in the flight of the next envelope,
+ * so it never costs a round trip of its own; it holds across flights, BDAT windows and batches,
+ * since the runner lives as long as the connection. A RSET that does not get 2yz puts the
+ * connection out of step.
+ *
+ * <p>Used by one thread at a time; holds the state that outlives one call: the last transaction
+ * written since the server was last known to be reset, and how the connection ended.
  */
 final class TransactionRunner {
 
     private final CommandPipeline pipeline;
     private final ConnectionSettings settings;
-    private boolean needsReset;
-    private boolean usable = true;
-    private SmtpError endError;
+    /** The last transaction whose MAIL FROM was written, null while the server is known to hold none. */
+    private Transaction unreset;
+    /** How the connection ended; null while it is usable. */
+    private FlightOutcome end;
     private DeliveryPolicy policy = DeliveryPolicy.PARTIAL;
 
     TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings) {
@@ -31,7 +44,12 @@ final class TransactionRunner {
     }
 
     boolean usable() {
-        return usable;
+        return end == null;
+    }
+
+    /** How the connection ended, or null while it is usable. */
+    FlightOutcome end() {
+        return end;
     }
 
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
@@ -39,46 +57,40 @@ final class TransactionRunner {
              boolean probeFirst) {
         this.policy = policy;
         List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
-        if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
-            runChunked(sendable, probeFirst);
-        } else if (pipelining) {
-            runPipelined(sendable);
-        } else {
-            runSequential(sendable);
+        if (end == null) {
+            if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
+                runChunked(sendable, probeFirst);
+            } else if (pipelining) {
+                runPipelined(sendable);
+            } else {
+                runSequential(sendable);
+            }
         }
-        SmtpError notSent = endError != null ? SmtpError.notAnswered("MAIL FROM", endError)
-                : SmtpError.local("MAIL FROM", "not sent", null);
+        SmtpError endError = end != null ? end.error() : null;
+        SmtpError notSent = endError != null ? SmtpError.notAnswered(SmtpStep.MAIL_FROM, null, endError)
+                : SmtpError.local(SmtpStep.MAIL_FROM, "not sent", null);
         for (Transaction tx : transactions) {
-            // a transaction cut short by the server's own reply (a 421) reports that reply
-            boolean byReply = endError != null && endError.reply().isPresent() && tx.ledger().started();
-            tx.settle(byReply ? endError : notSent);
+            tx.settle(notSent, endError);
         }
     }
 
     private void runPipelined(List<Transaction> transactions) {
-        Transaction previous = null;
+        Transaction open = null;
         for (Transaction tx : transactions) {
             Flight flight = new Flight();
-            if (previous != null) {
-                completion(flight, previous);
-            } else if (needsReset) {
-                flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+            if (open != null) {
+                completion(flight, open);
             }
             envelope(flight, tx);
             if (!execute(flight) || !allOrNothingData(tx)) {
                 return;
             }
-            previous = tx;
+            open = tx;
         }
-        if (previous != null) {
-            if (previous.dataGo()) {
-                Flight last = new Flight();
-                completion(last, previous);
-                if (!execute(last)) {
-                    return;
-                }
-            }
-            needsReset = previous.needsReset();
+        if (open != null && open.dataGo()) {
+            Flight last = new Flight();
+            completion(last, open);
+            execute(last);
         }
     }
 
@@ -95,10 +107,6 @@ final class TransactionRunner {
             // alone, so that EOF, 421 or 451 comes before any content is written and the message
             // can be sent again elsewhere (case C08)
             Flight probe = new Flight();
-            if (needsReset) {
-                probe.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
-                needsReset = false;
-            }
             envelopeOnly(probe, transactions.get(0));
             if (!execute(probe)) {
                 return;
@@ -112,9 +120,6 @@ final class TransactionRunner {
             for (int k = 0; k < group.size(); k++) {
                 Transaction tx = group.get(k);
                 if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
-                    if (k > 0 || needsReset) {
-                        flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
-                    }
                     envelopeOnly(flight, tx);
                 }
                 flight.chunks(tx.content(), settings.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
@@ -123,35 +128,29 @@ final class TransactionRunner {
             if (!execute(flight)) {
                 return;
             }
-            needsReset = group.get(group.size() - 1).needsReset();
-        }
-    }
-
-    /** MAIL FROM and every RCPT TO of a transaction (no DATA). */
-    private void envelopeOnly(Flight flight, Transaction tx) {
-        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
-        List<SmtpCommand> rcpts = tx.rcptToCommands();
-        for (int i = 0; i < rcpts.size(); i++) {
-            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
         }
     }
 
     private void runSequential(List<Transaction> transactions) {
         for (Transaction tx : transactions) {
-            if (needsReset && !single(SmtpCommand.rset(), settings.commandTimeout(), resetHandler())) {
+            if (resetDue()) {
+                // one command at a time: the RSET goes alone
+                if (!single(SmtpCommand.rset(), resetHandler())) {
+                    return;
+                }
+                unreset = null;
+            }
+            Flight mail = new Flight();
+            mailFrom(mail, tx);
+            if (!execute(mail)) {
                 return;
             }
-            needsReset = true;
-            if (!execute(new Flight().command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(),
-                    tx::markStarted))) {
-                return;
-            }
-            if (!tx.mailAccepted()) {
+            if (!tx.inEnvelope()) {
                 continue;
             }
             List<SmtpCommand> rcpts = tx.rcptToCommands();
             for (int i = 0; i < rcpts.size(); i++) {
-                if (!single(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i))) {
+                if (!single(rcpts.get(i), tx.rcptHandler(i))) {
                     return;
                 }
             }
@@ -162,10 +161,10 @@ final class TransactionRunner {
                 tx.abandon();
                 continue;
             }
-            if (!single(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler()) || !tx.dataGo()) {
-                if (!usable) {
-                    return;
-                }
+            if (!single(SmtpCommand.data(), tx.dataHandler())) {
+                return;
+            }
+            if (!tx.dataGo()) {
                 continue;
             }
             Flight content = new Flight();
@@ -173,15 +172,29 @@ final class TransactionRunner {
             if (!execute(content)) {
                 return;
             }
-            needsReset = tx.needsReset();
         }
     }
 
-    /** What ends the previous transaction: its content (or a lone dot), or RSET when DATA got no 354. */
+    /** Whether the reset rule calls for RSET before the next MAIL FROM. */
+    private boolean resetDue() {
+        return unreset != null && !unreset.leavesServerReset();
+    }
+
+    /** RSET (when the reset rule calls for it) and MAIL FROM of {@code tx}. */
+    private void mailFrom(Flight flight, Transaction tx) {
+        if (resetDue()) {
+            flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
+        }
+        unreset = tx;
+        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
+    }
+
+    /** What ends the previous transaction after its 354: its content, or a lone dot when no RCPT TO was accepted. */
     private void completion(Flight flight, Transaction tx) {
         if (!tx.dataGo()) {
-            flight.command(SmtpCommand.rset(), settings.commandTimeout(), resetHandler());
-        } else if (tx.anyAccepted()) {
+            return;
+        }
+        if (tx.anyAccepted()) {
             flight.content(tx.content(), tx.beforeTerminator(), settings.dataTimeout(), tx.endOfDataHandler());
         } else {
             flight.content(out -> { }, () -> { }, settings.commandTimeout(), tx.loneDotHandler());
@@ -198,49 +211,57 @@ final class TransactionRunner {
         if (policy != DeliveryPolicy.ALL_OR_NOTHING) {
             return true;
         }
-        if (!tx.mailAccepted() || !tx.allAccepted()) {
+        if (!tx.inEnvelope() || !tx.allAccepted()) {
             tx.abandon();
             return true;
         }
-        return single(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
+        return single(SmtpCommand.data(), tx.dataHandler());
     }
 
+    /** MAIL FROM, every RCPT TO and (with partial delivery) DATA of a transaction, DATA last. */
     private void envelope(Flight flight, Transaction tx) {
-        flight.command(tx.mailFromCommand(), settings.commandTimeout(), tx.mailHandler(), tx::markStarted);
-        List<SmtpCommand> rcpts = tx.rcptToCommands();
-        for (int i = 0; i < rcpts.size(); i++) {
-            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
-        }
+        envelopeOnly(flight, tx);
         if (policy == DeliveryPolicy.PARTIAL) {
             flight.command(SmtpCommand.data(), settings.commandTimeout(), tx.dataHandler());
         }
     }
 
-    private boolean single(SmtpCommand command, java.time.Duration timeout, ReplyHandler handler) {
-        return execute(new Flight().command(command, timeout, handler));
+    /** MAIL FROM (after RSET when needed) and every RCPT TO of a transaction (no DATA). */
+    private void envelopeOnly(Flight flight, Transaction tx) {
+        mailFrom(flight, tx);
+        List<SmtpCommand> rcpts = tx.rcptToCommands();
+        for (int i = 0; i < rcpts.size(); i++) {
+            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+        }
+    }
+
+    private boolean single(SmtpCommand command, ReplyHandler handler) {
+        return execute(new Flight().command(command, settings.commandTimeout(), handler));
     }
 
     private boolean execute(Flight flight) {
-        if (!pipeline.execute(flight)) {
-            usable = false;
-            endError = pipeline.endError();
+        FlightOutcome outcome = pipeline.execute(flight);
+        if (!outcome.completed()) {
+            end = outcome;
         }
-        return usable;
+        return end == null;
     }
 
     private ReplyHandler resetHandler() {
         return new ReplyHandler() {
             @Override
-            public void onReply(SmtpReply reply) {
-                if (!reply.isPositiveCompletion()) {
-                    // a server that cannot reset is in an unknown state: retire the connection after this batch
-                    usable = false;
+            public SmtpError onReply(SmtpReply reply) {
+                if (reply.isPositiveCompletion()) {
+                    return null;
                 }
+                // a server that cannot reset is in a state the client does not know
+                return SmtpError.outOfStep(SmtpStep.RSET, null, reply, "RSET answered " + reply
+                        + ": the server's transaction state is unknown; the connection is retired");
             }
 
             @Override
             public void onNoReply(SmtpError error) {
-                usable = false;
+                // the connection's end is reported by the steps after it
             }
         };
     }

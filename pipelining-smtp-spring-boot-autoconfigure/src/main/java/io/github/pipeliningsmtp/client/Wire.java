@@ -2,9 +2,10 @@ package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.protocol.ReplyDecoder;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,7 +71,7 @@ final class Wire {
                 return wire;
             } catch (SocketTimeoutException e) {
                 closeQuietly(socket);
-                last = new SmtpTimeoutException("connect to " + address.getHostAddress() + ":" + s.port(),
+                last = new SmtpTimeoutException(SmtpStep.CONNECT, "connect to " + address.getHostAddress() + ":" + s.port(),
                         s.connectTimeout().toMillis(), e);
             } catch (IOException e) {
                 closeQuietly(socket);
@@ -112,7 +113,8 @@ final class Wire {
         try {
             ssl.startHandshake();
         } catch (SocketTimeoutException e) {
-            throw new SmtpTimeoutException("TLS handshake", handshakeTimeout.toMillis(), e);
+            throw new SmtpTimeoutException(s.tlsMode() == TlsMode.IMPLICIT ? SmtpStep.CONNECT : SmtpStep.STARTTLS,
+                    "TLS handshake", handshakeTimeout.toMillis(), e);
         }
         use(ssl);
     }
@@ -141,24 +143,29 @@ final class Wire {
     /**
      * The next reply, waiting at most {@code timeout} for it.
      *
+     * @param step    the step whose reply this is
      * @param awaited the command whose reply this is, for messages
      * @throws SmtpTimeoutException when the timeout runs out
-     * @throws EOFException         when the server closed the connection
+     * @throws SmtpConnectionClosedException when the server closed the connection (an EOFException)
      * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException on a malformed reply
      */
-    SmtpReply readReply(String awaited, Duration timeout) throws IOException {
+    SmtpReply readReply(SmtpStep step, String awaited, Duration timeout) throws IOException {
         while (replies.isEmpty()) {
             int n;
             try {
                 socket.setSoTimeout((int) timeout.toMillis());
                 n = in.read(readBuffer);
             } catch (SocketTimeoutException e) {
-                throw new SmtpTimeoutException(awaited, timeout.toMillis(), e);
+                throw new SmtpTimeoutException(step, awaited, timeout.toMillis(), e);
             }
             if (n < 0) {
-                throw new EOFException("connection closed by the server while waiting for the reply to " + awaited);
+                throw new SmtpConnectionClosedException(step, awaited);
             }
-            decoder.decode(readBuffer, 0, n, replies::add);
+            try {
+                decoder.decode(readBuffer, 0, n, replies::add);
+            } catch (SmtpProtocolException e) {
+                throw e.at(step);
+            }
         }
         SmtpReply reply = replies.poll();
         trace("S: {0}", reply);

@@ -7,8 +7,10 @@ import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.RecipientResult;
 import io.github.pipeliningsmtp.client.RecipientStatus;
+import io.github.pipeliningsmtp.client.SessionFailures;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpError;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -103,7 +105,7 @@ public final class PooledDelivery {
                 if (roundTrips == 0 && parts.stream().allMatch(List::isEmpty)) {
                     throw e;
                 }
-                notSent = SmtpError.ofConnection("connect", e);
+                notSent = SessionFailures.errorOf(e, pool.connectionSettings().tlsMode());
                 break;
             }
             List<Item> taken = new ArrayList<>();
@@ -158,7 +160,7 @@ public final class PooledDelivery {
             Envelope envelope = messages.get(i).envelope();
             if (parts.get(i).isEmpty()) {
                 result.add(MessageLedger.notSent(envelope, notSent != null ? notSent
-                        : SmtpError.local("MAIL FROM", "not sent: the connection ended before it", null)));
+                        : SmtpError.local(SmtpStep.MAIL_FROM, "not sent: the connection ended before it", null)));
             } else {
                 MessageLedger ledger = MessageLedger.assemble(envelope, indexes.get(i), parts.get(i));
                 result.add(ledger.count(RecipientStatus.PENDING) == 0 ? ledger : fillPending(envelope, ledger, notSent));
@@ -224,7 +226,7 @@ public final class PooledDelivery {
     /** Recipients of a partly sent message that no transaction reached: FAILED, not sent. */
     private static MessageLedger fillPending(Envelope envelope, MessageLedger ledger, SmtpError why) {
         int[] pending = pendingIndexes(ledger);
-        SmtpError error = why != null ? why : SmtpError.local("RCPT TO", "not sent", null);
+        SmtpError error = why != null ? why : SmtpError.local(SmtpStep.RCPT_TO, "not sent", null);
         return MessageLedger.assemble(envelope, List.of(allIndexes(ledger), pending),
                 List.of(ledger, MessageLedger.notSent(subEnvelope(envelope, pending), error)));
     }
@@ -243,7 +245,7 @@ public final class PooledDelivery {
                 return false;
             }
             SmtpError e = r.error().orElse(null);
-            if (e == null || !e.command().equals("MAIL FROM")) {
+            if (e == null || e.step() != SmtpStep.MAIL_FROM) {
                 return false;
             }
             if (e.reply().isPresent() && e.code() != 421 && e.code() != 451) {

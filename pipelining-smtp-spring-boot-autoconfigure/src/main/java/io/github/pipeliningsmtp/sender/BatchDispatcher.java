@@ -3,7 +3,7 @@ package io.github.pipeliningsmtp.sender;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
-import io.github.pipeliningsmtp.client.SmtpError;
+import io.github.pipeliningsmtp.client.SessionFailures;
 import io.github.pipeliningsmtp.pool.PooledDelivery;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -74,7 +74,7 @@ final class BatchDispatcher implements AutoCloseable {
                     failure.compareAndSet(null, e);
                     for (int i = from; i < to; i++) {
                         ledgers[i] = MessageLedger.notSent(messages.get(i).envelope(),
-                                SmtpError.ofConnection("connect", e));
+                                SessionFailures.errorOf(e, delivery.pool().connectionSettings().tlsMode()));
                     }
                 }
             }

@@ -227,7 +227,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
                 return null;
             }
             return MessageLedger.notSent(new Envelope("", recipients),
-                    io.github.pipeliningsmtp.client.SmtpError.local("MAIL FROM",
+                    io.github.pipeliningsmtp.client.SmtpError.local(io.github.pipeliningsmtp.protocol.SmtpStep.MAIL_FROM,
                             "not sent: the message could not be prepared: " + error.getMessage(), error));
         } catch (MessagingException | RuntimeException e) {
             return null;
