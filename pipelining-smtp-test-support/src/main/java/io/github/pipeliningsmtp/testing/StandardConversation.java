@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +27,14 @@ final class StandardConversation {
   private final List<String> held = new ArrayList<>();
   private String mailFrom;
   private final List<String> recipients = new ArrayList<>();
+  /** The text (after the code) of the transaction's last refused RCPT reply (for Exim's BDAT reply), or null. */
+  private String lastRcptRefusal;
+  /** Octets of the transaction's BDAT chunks so far. */
+  private final ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+  /** Whether a BDAT was taken in this transaction (DATA is then out of sequence). */
+  private boolean chunkingStarted;
+  /** Keeping the transaction: the reply that refused a non-LAST chunk, repeated to the message's later chunks. */
+  private List<String> chunkRefusal;
   private boolean tls;
   private boolean improperPipelining;
 
@@ -73,9 +82,17 @@ final class StandardConversation {
       case "MAIL" -> mail(line);
       case "RCPT" -> rcpt(line);
       case "DATA" -> data(line);
+      case "BDAT" -> {
+        if (config.chunking) {
+          bdat(line);
+        } else {
+          unknown(line);
+        }
+      }
       case "RSET" -> {
         resetTransaction();
-        respondHeld(verb, reply(config.rsetReply, line, "250 2.0.0 Ok"));
+        respondHeld(verb, reply(config.rsetReply, line,
+            config.keepTransactionAfterFailure ? "250 Reset OK" : "250 2.0.0 Ok"));
       }
       case "NOOP" -> respond(verb, reply(config.noopReply, line, "250 2.0.0 Ok"), true);
       case "QUIT" -> {
@@ -95,7 +112,8 @@ final class StandardConversation {
     if (config.requireAuth && !authenticator.authenticated()) {
       lines = List.of("530 5.7.0 Authentication required");
     } else if (mailFrom != null) {
-      lines = List.of("503 5.5.1 Error: nested MAIL command");
+      lines = List.of(config.keepTransactionAfterFailure ? "503 sender already given"
+          : "503 5.5.1 Error: nested MAIL command");
     } else {
       String address = address(line);
       lines = reply(config.mailReply, address, "250 2.1.0 Ok");
@@ -115,6 +133,9 @@ final class StandardConversation {
       lines = reply(config.rcptReply, address, "250 2.1.5 Ok");
       if (positive(lines)) {
         recipients.add(address);
+      } else if (!lines.isEmpty()) {
+        String refusal = lines.get(lines.size() - 1);
+        lastRcptRefusal = refusal.length() > 4 ? refusal.substring(4) : "";
       }
     }
     respondHeld("RCPT", lines);
@@ -123,6 +144,10 @@ final class StandardConversation {
   private void data(String line) throws Exception {
     if (mailFrom == null || recipients.isEmpty()) {
       respond("DATA", List.of("554 5.5.1 Error: no valid recipients"), true);
+      return;
+    }
+    if (chunkingStarted) {
+      respond("DATA", List.of("503 5.5.1 Error: BDAT in progress"), true);
       return;
     }
     List<String> lines = reply(config.dataReply, line, "354 End data with <CR><LF>.<CR><LF>");
@@ -147,6 +172,88 @@ final class StandardConversation {
     }
     resetTransaction();
     respond("end of data", done, true);
+  }
+
+  /**
+   * {@code BDAT <n> [LAST]} (RFC 3030): the n octets are read first, whatever the reply. Accepted
+   * only in a transaction with an accepted recipient; LAST stores the message. See
+   * {@link StandardSession.Builder#chunking(boolean)} and
+   * {@link StandardSession.Builder#keepTransactionAfterFailure(boolean)}.
+   */
+  private void bdat(String line) throws Exception {
+    String[] words = line.trim().split(" +");
+    int size;
+    try {
+      size = words.length < 2 || words.length > 3 ? -1 : Integer.parseInt(words[1]);
+    } catch (NumberFormatException e) {
+      size = -1;
+    }
+    boolean last = words.length == 3 && words[2].equalsIgnoreCase("LAST");
+    if (size < 0 || (words.length == 3 && !last)) {
+      respond("BDAT", List.of("501 5.5.4 Syntax: BDAT count [LAST]"), false);
+      return;
+    }
+    byte[] octets = session.readExactly(size);
+    boolean exim = config.keepTransactionAfterFailure;
+    if (chunkRefusal != null) {
+      // the rest of a message whose chunk was refused: refused too, up to its LAST chunk
+      List<String> lines = chunkRefusal;
+      if (last) {
+        chunkRefusal = null;
+      }
+      respond("BDAT", lines, false);
+      return;
+    }
+    if (mailFrom == null || recipients.isEmpty()) {
+      List<String> lines = new ArrayList<>();
+      if (!exim) {
+        lines.add(mailFrom == null ? "503 5.5.1 Error: need RCPT command" : "554 5.5.1 Error: no valid recipients");
+      } else {
+        if (lastRcptRefusal != null) {
+          lines.add("503-All RCPT commands were rejected with this error:");
+          lines.add("503-" + lastRcptRefusal);
+        }
+        lines.add("503 Valid RCPT command must precede BDAT");
+        discardChunks();
+      }
+      respond("BDAT", lines, false);
+      return;
+    }
+    chunkingStarted = true;
+    chunks.write(octets);
+    List<String> lines = config.bdatReply == null ? null : config.bdatReply.reply(session, line);
+    if (lines == null && last && config.endOfDataReply != null) {
+      lines = config.endOfDataReply.reply(session, chunks.toString(StandardCharsets.UTF_8));
+    }
+    if (lines == null) {
+      if (!last) {
+        lines = List.of(exim ? "250 " + size + " byte chunk received" : "250 2.0.0 Ok: " + size + " bytes");
+      } else if (exim) {
+        lines = List.of("250- " + size + " byte chunk, total " + chunks.size(), "250 OK id=" + config.nextQueueId());
+      } else {
+        lines = List.of("250 2.0.0 Ok: queued as " + config.nextQueueId());
+      }
+    }
+    if (positive(lines)) {
+      if (last) {
+        session.store(mailFrom, recipients, chunks.toByteArray());
+        resetTransaction();
+      }
+    } else if (exim) {
+      discardChunks();
+      if (!last) {
+        chunkRefusal = List.copyOf(lines);
+      }
+    } else {
+      resetTransaction();
+    }
+    respond("BDAT", lines, false);
+  }
+
+  private void discardChunks() {
+    chunks.reset();
+    chunkingStarted = false;
+    chunkRefusal = null;
   }
 
   private void startTls(String line) throws Exception {
@@ -212,6 +319,8 @@ final class StandardConversation {
   private void resetTransaction() {
     mailFrom = null;
     recipients.clear();
+    lastRcptRefusal = null;
+    discardChunks();
   }
 
   private List<String> reply(ReplyFunction function, String input, String defaultLine) throws Exception {

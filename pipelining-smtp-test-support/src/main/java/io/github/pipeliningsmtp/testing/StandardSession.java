@@ -19,8 +19,11 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Modes: {@linkplain Builder#strictPipelining(boolean) strict pipelining} (records improper
  * pipelining and rejects the next DATA), {@linkplain Builder#noPipelining(boolean) no pipelining}
- * (a server that does not advertise PIPELINING and drops clients that pipeline) and
- * {@linkplain Builder#holdRepliesUntilData(boolean) hold replies until DATA}.
+ * (a server that does not advertise PIPELINING and drops clients that pipeline),
+ * {@linkplain Builder#holdRepliesUntilData(boolean) hold replies until DATA},
+ * {@linkplain Builder#chunking(boolean) CHUNKING} (BDAT, RFC 3030) and
+ * {@linkplain Builder#keepTransactionAfterFailure(boolean) keep the transaction after a failure}
+ * (Exim 4.96).
  */
 public final class StandardSession implements SessionScript {
 
@@ -35,6 +38,7 @@ public final class StandardSession implements SessionScript {
   final ReplyFunction rcptReply;
   final ReplyFunction dataReply;
   final ReplyFunction endOfDataReply;
+  final ReplyFunction bdatReply;
   final ReplyFunction rsetReply;
   final ReplyFunction noopReply;
   final ReplyFunction quitReply;
@@ -46,6 +50,8 @@ public final class StandardSession implements SessionScript {
   final boolean strictPipelining;
   final boolean noPipelining;
   final boolean holdRepliesUntilData;
+  final boolean chunking;
+  final boolean keepTransactionAfterFailure;
   final Duration pipeliningCheckDelay;
   final CommandHook commandHook;
   private final AtomicInteger queueIds = new AtomicInteger();
@@ -67,6 +73,7 @@ public final class StandardSession implements SessionScript {
     rcptReply = b.rcptReply;
     dataReply = b.dataReply;
     endOfDataReply = b.endOfDataReply;
+    bdatReply = b.bdatReply;
     rsetReply = b.rsetReply;
     noopReply = b.noopReply;
     quitReply = b.quitReply;
@@ -78,6 +85,8 @@ public final class StandardSession implements SessionScript {
     strictPipelining = b.strictPipelining;
     noPipelining = b.noPipelining;
     holdRepliesUntilData = b.holdRepliesUntilData;
+    chunking = b.chunking;
+    keepTransactionAfterFailure = b.keepTransactionAfterFailure;
     pipeliningCheckDelay = b.pipeliningCheckDelay;
     commandHook = b.commandHook;
   }
@@ -119,6 +128,9 @@ public final class StandardSession implements SessionScript {
     }
     keywords.add("SIZE 10485760");
     keywords.add("8BITMIME");
+    if (b.chunking) {
+      keywords.add("CHUNKING");
+    }
     keywords.add("ENHANCEDSTATUSCODES");
     if (offerStartTls) {
       keywords.add("STARTTLS");
@@ -135,7 +147,8 @@ public final class StandardSession implements SessionScript {
    * Configures a {@link StandardSession}. Reply functions return null to fall back to the default
    * reply. Unset EHLO replies are derived: the default is {@code 250-mail.example.com},
    * {@code 250-PIPELINING} (left out in no-pipelining mode), {@code 250-SIZE 10485760},
-   * {@code 250-8BITMIME}, {@code 250-ENHANCEDSTATUSCODES}, {@code 250-STARTTLS} (only before TLS and
+   * {@code 250-8BITMIME}, {@code 250-CHUNKING} (only in {@linkplain #chunking(boolean) chunking}
+   * mode), {@code 250-ENHANCEDSTATUSCODES}, {@code 250-STARTTLS} (only before TLS and
    * only with a TLS context), {@code 250 AUTH PLAIN LOGIN} (plus {@code XOAUTH2} when tokens are set).
    */
   public static final class Builder {
@@ -147,6 +160,7 @@ public final class StandardSession implements SessionScript {
     private ReplyFunction rcptReply;
     private ReplyFunction dataReply;
     private ReplyFunction endOfDataReply;
+    private ReplyFunction bdatReply;
     private ReplyFunction rsetReply;
     private ReplyFunction noopReply;
     private ReplyFunction quitReply;
@@ -158,6 +172,8 @@ public final class StandardSession implements SessionScript {
     private boolean strictPipelining;
     private boolean noPipelining;
     private boolean holdRepliesUntilData;
+    private boolean chunking;
+    private boolean keepTransactionAfterFailure;
     private Duration pipeliningCheckDelay = Duration.ZERO;
     private CommandHook commandHook;
 
@@ -218,7 +234,21 @@ public final class StandardSession implements SessionScript {
       return this;
     }
 
-    /** RSET reply; input is the command line (default {@code 250 2.0.0 Ok}). */
+    /**
+     * Reply to a BDAT chunk that the session would accept (a transaction with at least one accepted
+     * recipient); input is the command line, e.g. {@code BDAT 1024 LAST}. Null falls back to
+     * {@link #endOfDataReply} for a LAST chunk (input: the whole content), then to the default (see
+     * {@link #chunking(boolean)}). The chunk's octets are always read first.
+     */
+    public Builder bdatReply(ReplyFunction function) {
+      bdatReply = function;
+      return this;
+    }
+
+    /**
+     * RSET reply; input is the command line (default {@code 250 2.0.0 Ok}, or {@code 250 Reset OK}
+     * with {@link #keepTransactionAfterFailure(boolean)}).
+     */
     public Builder rsetReply(ReplyFunction function) {
       rsetReply = function;
       return this;
@@ -299,6 +329,59 @@ public final class StandardSession implements SessionScript {
     }
 
     /**
+     * CHUNKING (RFC 3030): advertises {@code CHUNKING} in the default EHLO reply and takes
+     * {@code BDAT <n> [LAST]}, reading exactly n octets (never dot-stuffed) whatever the reply. An
+     * accepted chunk gets {@code 250 2.0.0 Ok: <n> bytes}, an accepted LAST chunk stores the message
+     * (the octets of all chunks) and gets {@code 250 2.0.0 Ok: queued as Qn}. A BDAT in a transaction
+     * without an accepted recipient gets {@code 554 5.5.1 Error: no valid recipients} and leaves the
+     * transaction as it is (like DATA); without MAIL, {@code 503 5.5.1 Error: need RCPT command}. A
+     * chunk refused by {@link #bdatReply} / {@link #endOfDataReply} ends the transaction (like a
+     * refused end of data): later BDATs of it get {@code 503 5.5.1 Error: need RCPT command}. DATA
+     * after a BDAT of the same transaction gets {@code 503 5.5.1 Error: BDAT in progress}. See
+     * {@link #keepTransactionAfterFailure(boolean)} for Exim's replies and state.
+     */
+    public Builder chunking(boolean enabled) {
+      chunking = enabled;
+      return this;
+    }
+
+    /**
+     * Models Exim 4.96 (Debian 12's {@code exim4-daemon-light}), which keeps a failed transaction's
+     * state instead of resetting it, where Postfix and the default session differ:
+     *
+     * <ul>
+     *   <li>After a transaction in which every RCPT TO was refused, DATA gets
+     *       {@code 554 5.5.1 Error: no valid recipients} as usual, and a {@code BDAT <n> [LAST]} (its
+     *       octets read and discarded) gets the three-line reply
+     *       {@code 503-All RCPT commands were rejected with this error:} /
+     *       {@code 503-<the text of the last refused RCPT's reply, e.g. 5.1.1 User unknown>} /
+     *       {@code 503 Valid RCPT command must precede BDAT} (only the last line without any RCPT
+     *       refusal). The transaction stays open: its sender (and any accepted recipient) is kept.
+     *   <li>A BDAT chunk refused for any reason (no valid recipients, {@link #bdatReply},
+     *       {@link #endOfDataReply} on the LAST chunk) discards the content received so far but
+     *       keeps the transaction open, with its sender and accepted recipients. After a refused
+     *       non-LAST chunk the message's later chunks, up to and including its LAST, get the same
+     *       reply and are discarded (so no truncated message is stored); then the transaction is
+     *       open as above.
+     *   <li>While a transaction is open, {@code MAIL FROM} gets {@code 503 sender already given}: the
+     *       old sender stays, and the RCPT TO and DATA/BDAT that follow are accepted into that old
+     *       transaction; the stored message carries the old envelope sender (and the old
+     *       transaction's accepted recipients as well as the new ones).
+     *   <li>RSET clears the transaction and answers {@code 250 Reset OK}; a successful end of data
+     *       (or LAST chunk) clears it too, and so does the end of DATA content whatever its reply.
+     *   <li>An accepted non-LAST chunk gets {@code 250 <n> byte chunk received}; an accepted
+     *       {@code BDAT <n> LAST} gets one two-line reply {@code 250- <n> byte chunk, total <t>} /
+     *       {@code 250 OK id=Qn} (t: the octets of all the message's chunks).
+     * </ul>
+     *
+     * Default false: the default session's (Postfix-like) behaviour.
+     */
+    public Builder keepTransactionAfterFailure(boolean keep) {
+      keepTransactionAfterFailure = keep;
+      return this;
+    }
+
+    /**
      * How long to wait before each strict / no-pipelining input check, giving pipelined bytes that
      * were written separately time to arrive (default zero).
      */
@@ -328,6 +411,7 @@ public final class StandardSession implements SessionScript {
       b.rcptReply = rcptReply;
       b.dataReply = dataReply;
       b.endOfDataReply = endOfDataReply;
+      b.bdatReply = bdatReply;
       b.rsetReply = rsetReply;
       b.noopReply = noopReply;
       b.quitReply = quitReply;
@@ -339,6 +423,8 @@ public final class StandardSession implements SessionScript {
       b.strictPipelining = strictPipelining;
       b.noPipelining = noPipelining;
       b.holdRepliesUntilData = holdRepliesUntilData;
+      b.chunking = chunking;
+      b.keepTransactionAfterFailure = keepTransactionAfterFailure;
       b.pipeliningCheckDelay = pipeliningCheckDelay;
       b.commandHook = commandHook;
       return b;
