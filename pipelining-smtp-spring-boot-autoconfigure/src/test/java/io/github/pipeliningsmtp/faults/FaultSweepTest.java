@@ -44,7 +44,11 @@ import org.junit.jupiter.api.Timeout;
  *   <li>no call takes longer than the timeouts allow; the pool's active count is back to 0;</li>
  *   <li>the message sent after the cut succeeds.</li>
  * </ul>
- * The outcome counts per direction are printed.
+ * The outcome counts per direction are printed. Each message has its own envelope sender, and a
+ * stored message must carry its own. The sweep runs against a server that resets after a failed
+ * transaction (as Postfix does), and against one that keeps the transaction open after every
+ * recipient was refused or a BDAT chunk was refused (as Exim 4.96 does); there the batch has a
+ * message whose every recipient is refused between the other two.
  */
 class FaultSweepTest {
 
@@ -54,16 +58,18 @@ class FaultSweepTest {
                            List<MessageLedger> ledgers, IOException failure, long millis) {
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "chunking={0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    @org.junit.jupiter.params.ParameterizedTest(name = "chunking={0}, keeps transaction after failure={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false,false", "true,false", "false,true", "true,true"})
     @Timeout(120)
-    void cutAfterEveryByteOfEitherDirection(boolean chunking) throws Exception {
+    void cutAfterEveryByteOfEitherDirection(boolean chunking, boolean keepsTransaction) throws Exception {
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start();
              CuttingRelay relay = new CuttingRelay(server.port())) {
             io.github.pipeliningsmtp.testing.ReplyFunction refuse = (s, address) -> address.startsWith("refused-")
                     ? List.of("550 5.1.1 <" + address + ">: Recipient address rejected: User unknown")
                     : null;
-            server.setDefaultScript(chunking ? new io.github.pipeliningsmtp.testing.ChunkingSession(refuse)
+            server.setDefaultScript(keepsTransaction
+                    ? StandardSession.builder().rcptReply(refuse).chunking(chunking).keepTransactionAfterFailure(true).build()
+                    : chunking ? new io.github.pipeliningsmtp.testing.ChunkingSession(refuse)
                     : StandardSession.builder().rcptReply(refuse).build());
             ConnectionSettings settings = ConnectionSettings.builder("mail.example.com", relay.port())
                     .resolver(host -> new InetAddress[] {InetAddress.getLoopbackAddress()})
@@ -72,9 +78,10 @@ class FaultSweepTest {
 
             // an uncut session measures the range of k: greeting to the last reply before QUIT
             Map<CuttingRelay.Direction, Long> sizes = new EnumMap<>(CuttingRelay.Direction.class);
-            Attempt probe = attempt(settings, relay, null, -1, "probe");
-            assertThat(probe.ledgers()).extracting(MessageLedger::status)
-                    .containsExactly(MessageStatus.PARTIAL, MessageStatus.SUCCEEDED);
+            Attempt probe = attempt(settings, relay, null, -1, "probe", keepsTransaction);
+            assertThat(probe.ledgers()).extracting(MessageLedger::status).containsExactlyElementsOf(keepsTransaction
+                    ? List.of(MessageStatus.PARTIAL, MessageStatus.FAILED, MessageStatus.SUCCEEDED)
+                    : List.of(MessageStatus.PARTIAL, MessageStatus.SUCCEEDED));
             awaitRelayIdle(relay);
             sizes.put(CuttingRelay.Direction.CLIENT_TO_SERVER, relay.lastClientBytes());
             sizes.put(CuttingRelay.Direction.SERVER_TO_CLIENT, relay.lastServerBytes());
@@ -83,18 +90,19 @@ class FaultSweepTest {
             long start = System.nanoTime();
             for (CuttingRelay.Direction d : CuttingRelay.Direction.values()) {
                 for (long k = 0; k <= sizes.get(d); k++) {
-                    attempts.add(attempt(settings, relay, d, k, d.name().charAt(0) + "" + k));
+                    attempts.add(attempt(settings, relay, d, k, d.name().charAt(0) + "" + k, keepsTransaction));
                 }
             }
             long sweepMillis = (System.nanoTime() - start) / 1_000_000;
             awaitRelayIdle(relay);
             server.awaitNoOpenConnections(Duration.ofSeconds(5));
 
-            // recipient -> copies stored by the server
+            // recipient -> copies stored by the server; each under its own message's envelope sender
             Map<String, Integer> stored = new HashMap<>();
             for (StoredMessage m : server.messages()) {
                 for (String r : m.recipients()) {
                     stored.merge(r, 1, Integer::sum);
+                    assertThat(m.mailFrom()).as("envelope sender of the copy for %s", r).isEqualTo(senderOf(r));
                 }
             }
             Map<CuttingRelay.Direction, Map<String, Integer>> outcomes = new EnumMap<>(CuttingRelay.Direction.class);
@@ -142,7 +150,8 @@ class FaultSweepTest {
             for (Map.Entry<String, Integer> e : stored.entrySet()) {
                 assertThat(e.getValue()).as("copies of %s", e.getKey()).isEqualTo(1);
             }
-            System.out.println("[FaultSweepTest] " + (chunking ? "BDAT" : "DATA") + ": client output " + sizes.get(CuttingRelay.Direction.CLIENT_TO_SERVER)
+            System.out.println("[FaultSweepTest] " + (chunking ? "BDAT" : "DATA")
+                    + (keepsTransaction ? " (server keeps the transaction after a failure)" : "") + ": client output " + sizes.get(CuttingRelay.Direction.CLIENT_TO_SERVER)
                     + " bytes, server output " + sizes.get(CuttingRelay.Direction.SERVER_TO_CLIENT) + " bytes; "
                     + attempts.size() + " cut sessions in " + sweepMillis + " ms, slowest call " + maxMillis
                     + " ms; recipient outcomes " + outcomes);
@@ -152,10 +161,13 @@ class FaultSweepTest {
 
     /** One cut session plus the send after it, on a fresh pool of one connection. */
     private static Attempt attempt(ConnectionSettings settings, CuttingRelay relay, CuttingRelay.Direction d, long k,
-                                   String tag) throws Exception {
-        List<OutgoingMessage> batch = List.of(
-                message(tag, 1, "a-" + tag + "@example.net", "refused-" + tag + "@example.net"),
-                message(tag, 2, "b-" + tag + "@example.net"));
+                                   String tag, boolean allRefusedBetween) throws Exception {
+        List<OutgoingMessage> batch = allRefusedBetween
+                ? List.of(message(tag, 1, "a-" + tag + "@example.net", "refused-" + tag + "@example.net"),
+                        message(tag, 4, "refused-x-" + tag + "@example.net"),
+                        message(tag, 2, "b-" + tag + "@example.net"))
+                : List.of(message(tag, 1, "a-" + tag + "@example.net", "refused-" + tag + "@example.net"),
+                        message(tag, 2, "b-" + tag + "@example.net"));
         SmtpConnectionPool pool = new SmtpConnectionPool(settings,
                 PoolSettings.builder().maxConnections(1).maxWait(TIMEOUT).build());
         try {
@@ -191,10 +203,19 @@ class FaultSweepTest {
         }
     }
 
+    /** The envelope sender of the message a recipient belongs to: {@code a-T@...} is in message 1, and so on. */
+    private static String senderOf(String recipient) {
+        String local = recipient.substring(0, recipient.indexOf('@'));
+        int n = local.startsWith("refused-x-") ? 4 : local.startsWith("a-") || local.startsWith("refused-") ? 1
+                : local.startsWith("b-") ? 2 : 3;
+        String tag = local.substring(local.indexOf('-', local.startsWith("refused-x-") ? 9 : 0) + 1);
+        return "sender-" + tag + "-" + n + "@example.com";
+    }
+
     private static OutgoingMessage message(String tag, int n, String... recipients) {
         String content = "From: sender@example.com\r\nSubject: sweep " + tag + "-" + n + "\r\n\r\n.dot line\r\nbody "
                 + tag + "-" + n + "\r\n";
-        return new OutgoingMessage(Envelope.of("sender@example.com", recipients),
+        return new OutgoingMessage(Envelope.of("sender-" + tag + "-" + n + "@example.com", recipients),
                 MessageContent.of(content.getBytes(StandardCharsets.US_ASCII)));
     }
 
