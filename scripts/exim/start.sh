@@ -107,18 +107,14 @@ make_user() {
   fi
 }
 
-# Our daemon: the pid file names a live process whose command line has our config file.
-running() {
-  local pid
-  pid=$(head -n1 "$PIDFILE" 2>/dev/null | tr -d ' ' || true)
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CONF"
-}
-
-# A TCP port >= 20000 that nothing listens on (checked against /proc/net/tcp{,6}).
+# A TCP port >= 20000 that no socket uses (checked against /proc/net/tcp{,6}), below the kernel's
+# ephemeral range (ip_local_port_range), where a client socket could take it before Exim binds.
 free_port() {
-  local port hex
+  local port hex low top
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  top=$(( low > 21000 ? low : 50000 ))
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 20000 + RANDOM % (top - 20000) ))
     hex=$(printf ':%04X ' "$port")
     if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2" "}' | grep -q -- "$hex"; then
       echo "$port"
@@ -186,6 +182,8 @@ log_selector = +smtp_protocol_error +smtp_syntax_error +pipelining +tls_cipher +
 daemon_smtp_ports = $port
 local_interfaces = <; 127.0.0.1
 disable_ipv6 = true
+# fail at once when the port is taken (start.sh then picks another) instead of retrying for minutes
+daemon_startup_retries = 0
 
 # Nothing that slows a test client down: no DNS, no ident, no error limits, no parallel limits
 host_lookup =
@@ -299,6 +297,12 @@ if running; then
   write_state "$port"
   exit 0
 fi
+# a daemon of an earlier start that lost its pid file (or still waits to bind): stop it first
+mapfile -t pids < <(daemon_pids)
+if [[ ${#pids[@]} -gt 0 ]]; then
+  log "stopping stray processes of this instance: ${pids[*]}"
+  stop_pids "${pids[@]}"
+fi
 
 # The maildir's group: the repository owner's (as for Postfix's maildir), so tests may clean it.
 owner=$(stat -c %u "$REPO")
@@ -307,25 +311,38 @@ if [[ $owner -lt 100 ]]; then owner=$(id -u nobody); fi
 group=$(getent passwd "$owner" | cut -d: -f4 || true)
 group=${group:-$(id -g nobody)}
 
-port=$(free_port)
 make_certificates
-write_config "$port" "$group"
-echo "$port" > "$EXIM_DIR/port"
-rm -f "$EXIM_DIR"/log/*log "$PIDFILE"
-
-"$EXIM" -C "$CONF" -bV >"$EXIM_DIR/version.txt" 2>&1 || { cat "$EXIM_DIR/version.txt" >&2; exit 1; }
-# The daemon forks into the background; the shell's child returns at once.
-"$EXIM" -C "$CONF" -bd >&2
-
-# Wait until the daemon answers on the port.
-for _ in $(seq 1 100); do
-  if running && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    write_state "$port"
-    log "$(head -n1 "$EXIM_DIR/version.txt" | sed -E 's/ #.*//; s/ built.*//') running in $EXIM_DIR on 127.0.0.1:$port (state: $STATE)"
-    exit 0
+# Exim's -bd forks first and binds in the background child, so its exit status says nothing: a
+# daemon that cannot bind the port logs "daemon abandoned" (no startup retries) and exits. Then
+# try another port.
+for attempt in 1 2 3 4 5; do
+  port=$(free_port)
+  write_config "$port" "$group"
+  echo "$port" > "$EXIM_DIR/port"
+  rm -f "$EXIM_DIR"/log/*log "$PIDFILE"
+  "$EXIM" -C "$CONF" -bV >"$EXIM_DIR/version.txt" 2>&1 || { cat "$EXIM_DIR/version.txt" >&2; exit 1; }
+  "$EXIM" -C "$CONF" -bd >&2 || true
+  # Wait until the daemon answers on the port.
+  for _ in $(seq 1 100); do
+    if running && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      write_state "$port"
+      log "$(head -n1 "$EXIM_DIR/version.txt" | sed -E 's/ #.*//; s/ built.*//') running in $EXIM_DIR on 127.0.0.1:$port (state: $STATE)"
+      exit 0
+    fi
+    if grep -qs 'daemon abandoned' "$EXIM_DIR"/log/*log; then
+      break
+    fi
+    sleep 0.1
+  done
+  if ! grep -qs 'daemon abandoned' "$EXIM_DIR"/log/*log; then
+    break
   fi
-  sleep 0.1
+  log "exim could not listen on 127.0.0.1:$port (attempt $attempt); trying another port"
+  mapfile -t pids < <(daemon_pids)
+  stop_pids "${pids[@]}"
 done
-log "exim did not start listening on $port; log follows"
+log "exim did not start listening; log follows"
 cat "$EXIM_DIR"/log/*log >&2 || true
+mapfile -t pids < <(daemon_pids)
+stop_pids "${pids[@]}"
 exit 1
