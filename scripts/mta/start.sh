@@ -58,20 +58,7 @@ running() {
   [[ -f $CONF/main.cf ]] && postfix -c "$CONF" status >/dev/null 2>&1
 }
 
-# A TCP port >= 20000 that nothing listens on (checked against /proc/net/tcp{,6}).
-free_port() {
-  local port hex
-  for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 30000 ))
-    hex=$(printf ':%04X ' "$port")
-    if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2" "}' | grep -q -- "$hex"; then
-      echo "$port"
-      return
-    fi
-  done
-  log "no free port found"
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/free-port.sh"
 
 make_certificates() {
   local d=$MTA_DIR/tls
