@@ -30,9 +30,15 @@ import java.util.Set;
  *       committed, never after its content got a 2yz ({@link RecipientResult} refuses that move).</li>
  * </ul>
  *
- * <p>{@link #leavesServerReset()} is what the reset rule reads: only a transaction whose content
- * got a 2yz leaves the server without a transaction; after any other, RSET comes before the next
- * MAIL FROM (RFC 5321 §4.1.1.5; Exim keeps the sender after a refused BDAT).
+ * <p>{@link #needsReset()} is what the reset rule reads: after a transaction that failed (refused
+ * MAIL FROM, every RCPT TO refused, DATA, BDAT or end of data refused, out of step, cut off) or whose
+ * BDAT outcome is not yet known, RSET comes before the next MAIL FROM (RFC 5321 §4.1.1.5; Exim keeps
+ * the sender after a BDAT refused for want of recipients). Not after a content that got a 2yz, nor
+ * after a DATA end of data whose reply is not yet read: whatever that reply is, it ends the
+ * transaction (RFC 5321 §4.1.1.4), and an RSET there would spend the one RSET per message that
+ * Exim does not count against {@code smtp_accept_max_nonmail}, so that each RSET a failed
+ * transaction does need would count; a server that kept state after all answers the next MAIL FROM
+ * with 503, which puts the connection out of step (nothing of that next message is written).
  *
  * <p>Threads: replies are handled by the reading thread; the writing thread only records what was
  * written (MAIL FROM, the content's end) in the ledger and reads the phase to stop BDAT chunks.
@@ -121,9 +127,9 @@ final class Transaction {
         return phase != Phase.NOT_SENDABLE;
     }
 
-    /** True only when the content got a 2yz: the server holds no transaction state after it. */
-    boolean leavesServerReset() {
-        return phase == Phase.DELIVERED;
+    /** Whether RSET must come before the next MAIL FROM on this connection (see the class comment). */
+    boolean needsReset() {
+        return phase != Phase.DELIVERED && phase != Phase.SENDING_CONTENT;
     }
 
     MessageLedger ledger() {

@@ -15,15 +15,15 @@ import java.util.List;
  * trips. Without PIPELINING every command waits for its reply, and DATA is not sent when no
  * recipient was accepted.
  *
- * <p>The reset rule: RSET goes before a MAIL FROM unless the server is known to hold no
- * transaction, that is, unless this is the session's first transaction, or the previous one's
- * content got a 2yz and that reply was read before the MAIL FROM was written (RFC 5321 §4.1.1.5).
- * A transaction refused at MAIL FROM, at every RCPT TO, at DATA, BDAT or the end of data, or whose
- * outcome is not yet known when the next envelope is written (pipelined behind its content, or in
- * the same BDAT window) is followed by RSET. The RSET rides in the flight of the next envelope,
- * so it never costs a round trip of its own; it holds across flights, BDAT windows and batches,
- * since the runner lives as long as the connection. A RSET that does not get 2yz puts the
- * connection out of step.
+ * <p>The reset rule (RFC 5321 §4.1.1.5): RSET goes before a MAIL FROM when the previous
+ * transaction on the connection may have left the server holding one: it was refused at MAIL FROM,
+ * at every RCPT TO, at DATA, BDAT or the end of data, it lost step or was cut off, or it is a BDAT
+ * message of the same window whose replies are not yet read. Not after a content that got a 2yz,
+ * nor after a DATA end of data written in the same flight (its reply, whatever it is, ends the
+ * transaction, §4.1.1.4; see {@link Transaction#needsReset()}). The RSET rides in the flight of the
+ * next envelope, so it never costs a round trip of its own; it holds across flights, BDAT windows
+ * and batches, since the runner lives as long as the connection. An RSET that does not get 2yz
+ * puts the connection out of step.
  *
  * <p>Used by one thread at a time; holds the state that outlives one call: the last transaction
  * written since the server was last known to be reset, and how the connection ended.
@@ -177,7 +177,7 @@ final class TransactionRunner {
 
     /** Whether the reset rule calls for RSET before the next MAIL FROM. */
     private boolean resetDue() {
-        return unreset != null && !unreset.leavesServerReset();
+        return unreset != null && unreset.needsReset();
     }
 
     /** RSET (when the reset rule calls for it) and MAIL FROM of {@code tx}. */

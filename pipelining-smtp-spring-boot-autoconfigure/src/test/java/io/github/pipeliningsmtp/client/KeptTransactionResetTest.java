@@ -48,7 +48,7 @@ class KeptTransactionResetTest {
         List<OutgoingMessage> all = new ArrayList<>(first);
         all.addAll(second);
         assertThat(server.connectionCount()).isEqualTo(1);
-        KeptTransactionScenario.assertLedgerRule(server, mode, all, ledgers, refused, rsets);
+        KeptTransactionScenario.assertLedgerRule(server, mode, refusal, all, ledgers, refused, rsets);
     }
 
     @ParameterizedTest(name = "{0}")

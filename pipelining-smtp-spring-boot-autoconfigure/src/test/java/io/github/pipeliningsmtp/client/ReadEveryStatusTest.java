@@ -28,21 +28,13 @@ class ReadEveryStatusTest {
 
     /** Replies to one transaction as they come: RCPT replies from the list, then 354 and the end of data. */
     private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData) throws IOException {
-        transaction(s, false, rcptReplies, endOfData, new boolean[1]);
+        transaction(s, rcptReplies, endOfData, new boolean[1]);
     }
 
-    /**
-     * As above; {@code resetFirst}: a RSET must come before MAIL FROM (the client wrote this envelope
-     * before it knew how the previous transaction ended); {@code inputBeforeFinalReply[0]} tells
-     * whether more input had arrived before the end-of-data reply.
-     */
-    private static void transaction(ServerSession s, boolean resetFirst, List<String> rcptReplies, String endOfData,
+    /** As above; {@code inputBeforeFinalReply[0]} tells whether more input had arrived before the end-of-data reply. */
+    private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData,
                                     boolean[] inputBeforeFinalReply) throws IOException {
         List<String> rcpts = new ArrayList<>();
-        if (resetFirst) {
-            assertThat(s.readLine()).isEqualTo("RSET");
-            s.reply("250 2.0.0 Ok");
-        }
         String mail = s.readLine();
         assertThat(mail).startsWith("MAIL FROM:<");
         s.reply("250 2.1.0 Ok");
@@ -71,7 +63,7 @@ class ReadEveryStatusTest {
         boolean[] mail2Early = {false};
         server.enqueue(s -> {
             greet(s, D_EHLO);
-            transaction(s, false, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early);
+            transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early);
             transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
             Fixtures.quit(s);
         });
@@ -91,8 +83,7 @@ class ReadEveryStatusTest {
         server.enqueue(s -> {
             greet(s, D_EHLO);
             transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1");
-            // the second envelope rides behind the first content, before its reply: RSET first
-            transaction(s, true, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2", new boolean[1]);
+            transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
             Fixtures.quit(s);
         });
         try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {

@@ -65,7 +65,7 @@ class KeptTransactionPoolTest {
         List<OutgoingMessage> all = new ArrayList<>(first);
         all.addAll(second);
         assertThat(server.connectionCount()).as("both batches on the one pooled connection").isEqualTo(1);
-        KeptTransactionScenario.assertLedgerRule(server, mode, all, ledgers, refused, rsets);
+        KeptTransactionScenario.assertLedgerRule(server, mode, refusal, all, ledgers, refused, rsets);
     }
 
     @ParameterizedTest(name = "{0}")
