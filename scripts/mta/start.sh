@@ -159,6 +159,8 @@ biff = no
 append_dot_mydomain = no
 # do not rewrite or add headers of mail from our clients (Date, Message-Id, From)
 local_header_rewrite_clients =
+# refuse at end of data (also BDAT LAST) any message with the header X-Test-Refuse: data
+header_checks = regexp:$CONF/header_checks
 
 # STARTTLS with the test CA's certificate
 smtpd_tls_security_level = may
@@ -175,6 +177,9 @@ CF
 MAP
   # refused.test: a lookup must miss for Postfix to say "User unknown"; drop the first line
   sed -i '1d' "$CONF/virtual_mailbox"
+  cat > "$CONF/header_checks" <<'MAP'
+/^X-Test-Refuse: data/ REJECT 5.7.1 refused at end of data by test rule
+MAP
   cat > "$CONF/master.cf" <<CF
 # service type  private unpriv  chroot  wakeup  maxproc command
 127.0.0.1:$port inet n  -       n       -       -       smtpd
