@@ -45,12 +45,15 @@ final class MtaServer {
     /** Name in the server certificate (with localhost and 127.0.0.1). */
     static final String HOST = "mail.test";
 
+    /** {@code postfix} or {@code exim}. */
+    final String name;
     final int port;
     final Path caCert;
     final Path maildir;
     final Path dir;
 
-    private MtaServer(int port, Path caCert, Path maildir, Path dir) {
+    private MtaServer(String name, int port, Path caCert, Path maildir, Path dir) {
+        this.name = name;
         this.port = port;
         this.caCert = caCert;
         this.maildir = maildir;
@@ -59,16 +62,31 @@ final class MtaServer {
 
     /** The running MTA, or the calling test is skipped. */
     static MtaServer get() {
-        Path state = stateFile();
+        return load("postfix", stateFile(), "scripts/mta/start.sh");
+    }
+
+    /**
+     * The running MTA of that name, or the calling test is skipped: {@code postfix} is {@link #get()},
+     * {@code exim} reads {@code target/mta/exim.properties} at the repository root.
+     */
+    static MtaServer get(String name) {
+        return switch (name) {
+            case "postfix" -> get();
+            case "exim" -> load("exim", stateFile().resolveSibling("exim.properties"), "scripts/exim/start.sh");
+            default -> throw new IllegalArgumentException("unknown MTA " + name);
+        };
+    }
+
+    private static MtaServer load(String name, Path state, String script) {
         Assumptions.assumeTrue(Files.isRegularFile(state),
-                "no MTA state file at " + state + ": run scripts/mta/start.sh first");
+                "no " + name + " state file at " + state + ": run " + script + " first");
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(state)) {
             p.load(in);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return new MtaServer(Integer.parseInt(p.getProperty("port")), Paths.get(p.getProperty("caCert")),
+        return new MtaServer(name, Integer.parseInt(p.getProperty("port")), Paths.get(p.getProperty("caCert")),
                 Paths.get(p.getProperty("maildir")), Paths.get(p.getProperty("dir")));
     }
 
