@@ -14,7 +14,12 @@
 # "554 5.7.1 Relay access denied", and the default transport is error(8). STARTTLS offers a
 # certificate for localhost / mail.test / 127.0.0.1 issued by a test CA generated here.
 #
-# Writes $REPO/target/mta/mta.properties: host, port, caCert, maildir, dir (read by the tests).
+# A message with a header line "X-Test-Refuse: data" is refused at end of data (DATA or BDAT LAST)
+# by a header_checks rule: "550 5.7.1 refused at end of data by test rule" (scripts/exim/start.sh
+# has the same rule).
+#
+# Writes $REPO/target/mta/mta.properties: name=postfix, host, port, caCert, maildir, dir (read by
+# the tests).
 # Needs root (Postfix's master runs as root).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -159,7 +164,7 @@ biff = no
 append_dot_mydomain = no
 # do not rewrite or add headers of mail from our clients (Date, Message-Id, From)
 local_header_rewrite_clients =
-# refuse at end of data (also BDAT LAST) any message with the header X-Test-Refuse: data
+# the end-of-data refusal the tests provoke with a header (cleanup(8), so DATA and BDAT LAST alike)
 header_checks = regexp:$CONF/header_checks
 
 # STARTTLS with the test CA's certificate
@@ -178,7 +183,7 @@ MAP
   # refused.test: a lookup must miss for Postfix to say "User unknown"; drop the first line
   sed -i '1d' "$CONF/virtual_mailbox"
   cat > "$CONF/header_checks" <<'MAP'
-/^X-Test-Refuse: data/ REJECT 5.7.1 refused at end of data by test rule
+/^X-Test-Refuse: data/	REJECT 5.7.1 refused at end of data by test rule
 MAP
   cat > "$CONF/master.cf" <<CF
 # service type  private unpriv  chroot  wakeup  maxproc command
@@ -212,6 +217,7 @@ write_state() {
   mkdir -p "$(dirname "$STATE")"
   cat > "$STATE.tmp" <<P
 # Written by scripts/mta/start.sh; read by the interoperability tests (tag "mta").
+name=postfix
 host=127.0.0.1
 port=$port
 caCert=$MTA_DIR/tls/ca.crt
