@@ -55,7 +55,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  *
  * <p>Combinations: MTA ({@code postfix}, {@code exim}; skipped when not running) × pool size (1, 4)
  * × content (DATA with chunking off, BDAT). One sender per combination, five batches (the first
- * 200 messages, the others 100–180), so later batches reuse pooled connections; the first two are
+ * 200 messages per connection, the others 100–180), so later batches reuse pooled connections; the first two are
  * each followed by a wait (so the next batch finds its connections idle more than a second), the
  * last three go back to back. Fully refused messages are put where the engine changes state: the
  * first and last message of every 50-message flight (the default {@code max-messages-in-flight}) of
@@ -233,7 +233,8 @@ class LedgerEqualsMailboxTest {
     static List<List<Planned>> plan(Random rnd, String run, int poolSize) {
         List<List<Planned>> batches = new ArrayList<>();
         for (int b = 0; b < BATCHES; b++) {
-            int n = b == 0 ? 200 : 100 + rnd.nextInt(81);
+            // the first batch gives every connection 200 messages: four BDAT flights each
+            int n = b == 0 ? 200 * poolSize : 100 + rnd.nextInt(81);
             Kind[] kinds = new Kind[n];
             boolean[] boundary = new boolean[n];
             int share = (n + poolSize - 1) / poolSize;
@@ -245,11 +246,10 @@ class LedgerEqualsMailboxTest {
                     boundary[Math.min(end, w + WINDOW) - 1] = true;
                 }
                 forcedRefused.add(end - 1); // the connection's next batch starts after a failed transaction
-            }
-            if (b == 0) {
-                forcedRefused.addAll(List.of(0, 49, 50, 99, 149, 150));
-                for (int i = 120; i < 125; i++) {
-                    forcedRefused.add(i); // a run of five
+                if (b == 0) {
+                    for (int offset : new int[] {0, 49, 50, 99, 149, 150, 120, 121, 122, 123, 124}) { // 120..124: a run
+                        forcedRefused.add(s + offset);
+                    }
                 }
             }
             for (int i = 0; i < n; i++) {
