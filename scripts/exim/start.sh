@@ -175,6 +175,11 @@ rfc1413_hosts =
 rfc1413_query_timeout = 0s
 smtp_max_synprot_errors = 10000
 smtp_max_unknown_commands = 10000
+# Exim counts every RSET after the first since the last message it took as a non-mail command and
+# drops the session after smtp_accept_max_nonmail (10). The differential test refuses about one
+# message in four on purpose, so this sink, like the Postfix one (smtpd_junk_command_limit), lifts
+# that limit: no host is counted. The README says what a default Exim does.
+smtp_accept_max_nonmail_hosts =
 smtp_accept_max = 200
 smtp_accept_max_per_host = 200
 smtp_accept_reserve = 0
