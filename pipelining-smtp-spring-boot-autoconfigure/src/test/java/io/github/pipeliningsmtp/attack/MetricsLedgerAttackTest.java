@@ -7,7 +7,7 @@ import static io.github.pipeliningsmtp.attack.SpringAttackSupport.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpMetrics;
+import io.github.pipeliningsmtp.autoconfigure.metrics.PipeliningSmtpMetrics;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;

@@ -1,8 +1,8 @@
 package io.github.pipeliningsmtp.attack;
 
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
-import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpHealthAutoConfiguration;
-import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpMetricsAutoConfiguration;
+import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthAutoConfiguration;
+import io.github.pipeliningsmtp.autoconfigure.metrics.PipeliningSmtpMetricsAutoConfiguration;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SendReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

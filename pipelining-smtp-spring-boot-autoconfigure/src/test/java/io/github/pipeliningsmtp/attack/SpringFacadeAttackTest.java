@@ -5,7 +5,7 @@ import static io.github.pipeliningsmtp.attack.SpringAttackSupport.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpHealthIndicator;
+import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthIndicator;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SendReport;
 import io.github.pipeliningsmtp.testing.RecordedCommand;

@@ -1,5 +1,7 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.health;
 
+import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
+import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpProperties;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

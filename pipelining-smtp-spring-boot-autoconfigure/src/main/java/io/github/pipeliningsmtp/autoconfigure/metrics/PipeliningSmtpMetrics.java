@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.metrics;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,8 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.metrics;
 
+import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
+import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthAutoConfiguration;
+import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthIndicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;

@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

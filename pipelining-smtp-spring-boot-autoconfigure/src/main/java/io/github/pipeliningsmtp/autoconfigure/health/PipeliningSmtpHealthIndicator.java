@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.health;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SmtpConnection;

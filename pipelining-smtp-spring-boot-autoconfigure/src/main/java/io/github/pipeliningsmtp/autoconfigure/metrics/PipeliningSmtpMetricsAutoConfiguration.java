@@ -1,5 +1,6 @@
-package io.github.pipeliningsmtp.autoconfigure;
+package io.github.pipeliningsmtp.autoconfigure.metrics;
 
+import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SendObserver;
 import io.micrometer.core.instrument.MeterRegistry;
