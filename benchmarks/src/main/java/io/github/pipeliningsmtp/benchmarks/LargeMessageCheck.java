@@ -1,7 +1,7 @@
 package io.github.pipeliningsmtp.benchmarks;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import jakarta.activation.DataHandler;
 import jakarta.activation.FileDataSource;
 import jakarta.mail.Message;

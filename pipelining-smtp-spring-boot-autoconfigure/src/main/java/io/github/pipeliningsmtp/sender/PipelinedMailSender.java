@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.DsnOptions;
 import io.github.pipeliningsmtp.client.Envelope;

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import java.time.Duration;
 import java.util.List;

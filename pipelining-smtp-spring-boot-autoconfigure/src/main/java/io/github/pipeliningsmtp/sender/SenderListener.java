@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SmtpEventListener;
 import io.github.pipeliningsmtp.pool.PoolListener;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.metrics.PipeliningSmtpMetricsAutoConfiguration;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.mail.internet.MimeMessage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;

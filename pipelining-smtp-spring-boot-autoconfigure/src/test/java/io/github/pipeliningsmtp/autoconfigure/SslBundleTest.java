@@ -3,7 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;

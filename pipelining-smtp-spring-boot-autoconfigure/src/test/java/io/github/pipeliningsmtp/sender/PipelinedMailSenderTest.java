@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SendReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

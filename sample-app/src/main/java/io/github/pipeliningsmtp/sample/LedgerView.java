@@ -3,7 +3,7 @@ package io.github.pipeliningsmtp.sample;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import java.util.ArrayList;
 import java.util.List;
 

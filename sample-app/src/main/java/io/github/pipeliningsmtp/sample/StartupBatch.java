@@ -1,7 +1,7 @@
 package io.github.pipeliningsmtp.sample;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import jakarta.mail.internet.MimeMessage;
 import java.util.List;
 import org.slf4j.Logger;

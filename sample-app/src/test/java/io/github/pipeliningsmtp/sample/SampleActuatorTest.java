@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure.metrics;
 import io.github.pipeliningsmtp.client.MessageStatus;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.sender.SenderListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

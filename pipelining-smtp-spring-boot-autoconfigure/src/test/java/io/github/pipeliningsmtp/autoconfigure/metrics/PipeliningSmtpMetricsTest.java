@@ -6,7 +6,7 @@ import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthIndicat
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,9 +1,5 @@
-package io.github.pipeliningsmtp.sender;
+package io.github.pipeliningsmtp.client;
 
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,7 +34,11 @@ public final class SendReport {
     private final long failed;
     private final long unknown;
 
-    SendReport(List<Entry> entries, long roundTrips) {
+    /**
+     * @param entries    one per message of the batch, in order
+     * @param roundTrips the round trips the batch cost, over every connection it used
+     */
+    public SendReport(List<Entry> entries, long roundTrips) {
         this.entries = List.copyOf(entries);
         this.roundTrips = roundTrips;
         long a = 0;
