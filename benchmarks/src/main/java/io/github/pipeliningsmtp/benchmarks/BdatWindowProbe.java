@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.benchmarks;
 
+import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.pool.PoolSettings;
@@ -30,9 +32,10 @@ public final class BdatWindowProbe {
             for (int rep = 0; rep < 3; rep++) {
                 for (int w : new int[] {50, 200, 1000}) {
                     ConnectionSettings s = ConnectionSettings.builder(relay.host(), relay.port()).ehloName("localhost")
-                            .chunking(true).maxMessagesInFlight(w).build();
-                    try (PipelinedMailSender sender = new PipelinedMailSender(new SmtpConnectionPool(s,
-                            PoolSettings.builder().maxConnections(1).build()), "UTF-8", DeliveryPolicy.PARTIAL,
+                            .build();
+                    SendingOptions o = SendingOptions.builder().chunking(true).maxMessagesInFlight(w).build();
+                    try (PipelinedMailSender sender = new PipelinedMailSender(new SmtpConnectionPool(s, o,
+                            PoolSettings.builder().maxConnections(1).build(), SmtpListener.NONE), "UTF-8", DeliveryPolicy.PARTIAL,
                             Duration.ofSeconds(10))) {
                         MimeMessage[] m = new MimeMessage[1000];
                         for (int i = 0; i < m.length; i++) { m[i] = Messages.fill(sender.createMimeMessage(), i, to); }

@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.benchmarks;
 
+import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.pool.PoolSettings;
@@ -66,12 +68,14 @@ final class PipelinedContender implements Contender {
     static PipelinedMailSender sender(String host, int port, int pool, boolean bdat) {
         ConnectionSettings settings = ConnectionSettings.builder(host, port)
                 .ehloName("localhost")
+                .build();
+        SendingOptions options = SendingOptions.builder()
                 .pipelining(true)
                 .chunking(bdat)
                 .maxMessagesInFlight(MAX_MESSAGES_IN_FLIGHT)
                 .build();
-        SmtpConnectionPool connections = new SmtpConnectionPool(settings,
-                PoolSettings.builder().maxConnections(pool).build());
+        SmtpConnectionPool connections = new SmtpConnectionPool(settings, options,
+                PoolSettings.builder().maxConnections(pool).build(), SmtpListener.NONE);
         return new PipelinedMailSender(connections, "UTF-8", DeliveryPolicy.PARTIAL, Duration.ofSeconds(10));
     }
 

@@ -34,12 +34,12 @@ final class CommandPipeline {
 
     private final Wire wire;
     private final Duration writeStallTimeout;
-    private final SmtpEventListener events;
+    private final SmtpListener events;
     private long roundTrips;
     private long commandsSent;
     private Future<?> currentWriter;
 
-    CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpEventListener events) {
+    CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpListener events) {
         this.wire = wire;
         this.writeStallTimeout = writeStallTimeout;
         this.events = events;

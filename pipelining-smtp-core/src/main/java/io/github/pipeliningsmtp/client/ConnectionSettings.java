@@ -7,6 +7,7 @@ import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
 /**
+ * How to connect: host, port, TLS, authentication and timeouts; how to send is {@link SendingOptions}.
  * Everything needed to open a connection. Immutable and thread-safe; build with {@link #builder(String, int)}.
  *
  * <p>Default timeouts: connect {@value #DEFAULT_CONNECT_TIMEOUT_S} s; greeting
@@ -40,13 +41,8 @@ public final class ConnectionSettings {
     private final boolean allowPlaintextAuth;
     private final Credentials credentials;
     private final String authMechanism;
-    private final boolean pipelining;
     private final int receiveBufferSize;
     private final int sendBufferSize;
-    private final SmtpEventListener eventListener;
-    private final boolean chunking;
-    private final int chunkSize;
-    private final int maxMessagesInFlight;
     private final Duration idleCheckAfter;
 
     private ConnectionSettings(Builder b) {
@@ -64,13 +60,8 @@ public final class ConnectionSettings {
         this.allowPlaintextAuth = b.allowPlaintextAuth;
         this.credentials = b.credentials;
         this.authMechanism = b.authMechanism;
-        this.pipelining = b.pipelining;
         this.receiveBufferSize = b.receiveBufferSize;
         this.sendBufferSize = b.sendBufferSize;
-        this.eventListener = b.eventListener;
-        this.chunking = b.chunking;
-        this.chunkSize = b.chunkSize;
-        this.maxMessagesInFlight = b.maxMessagesInFlight;
         this.idleCheckAfter = b.idleCheckAfter;
     }
 
@@ -161,11 +152,6 @@ public final class ConnectionSettings {
         return authMechanism;
     }
 
-    /** Whether to pipeline when the server advertises PIPELINING. */
-    public boolean pipelining() {
-        return pipelining;
-    }
-
     /** SO_RCVBUF in bytes, set before connecting; 0 leaves the operating system's default and auto-tuning. */
     public int receiveBufferSize() {
         return receiveBufferSize;
@@ -174,26 +160,6 @@ public final class ConnectionSettings {
     /** SO_SNDBUF in bytes, set before connecting; 0 leaves the operating system's default and auto-tuning. */
     public int sendBufferSize() {
         return sendBufferSize;
-    }
-
-    /** Told of every reply and round trip. */
-    public SmtpEventListener eventListener() {
-        return eventListener;
-    }
-
-    /** Whether to send content with BDAT (RFC 3030) when the server advertises CHUNKING and PIPELINING. */
-    public boolean chunking() {
-        return chunking;
-    }
-
-    /** Octets per BDAT chunk; also the memory each message's content needs while it is sent. */
-    public int chunkSize() {
-        return chunkSize;
-    }
-
-    /** With CHUNKING and PIPELINING: most messages written before their replies are read (one round trip). */
-    public int maxMessagesInFlight() {
-        return maxMessagesInFlight;
     }
 
     /**
@@ -220,13 +186,8 @@ public final class ConnectionSettings {
         b.allowPlaintextAuth = allowPlaintextAuth;
         b.credentials = credentials;
         b.authMechanism = authMechanism;
-        b.pipelining = pipelining;
         b.receiveBufferSize = receiveBufferSize;
         b.sendBufferSize = sendBufferSize;
-        b.eventListener = eventListener;
-        b.chunking = chunking;
-        b.chunkSize = chunkSize;
-        b.maxMessagesInFlight = maxMessagesInFlight;
         b.idleCheckAfter = idleCheckAfter;
         return b;
     }
@@ -234,7 +195,7 @@ public final class ConnectionSettings {
     @Override
     public String toString() {
         return "ConnectionSettings[" + host + ":" + port + ", tls=" + tlsMode + ", verifyHostname=" + verifyHostname
-                + ", credentials=" + credentials + ", pipelining=" + pipelining + "]";
+                + ", credentials=" + credentials + "]";
     }
 
     /** Builder; every setter validates at once. Not thread-safe. */
@@ -253,13 +214,8 @@ public final class ConnectionSettings {
         private boolean allowPlaintextAuth;
         private Credentials credentials;
         private String authMechanism;
-        private boolean pipelining = true;
         private int receiveBufferSize;
         private int sendBufferSize;
-        private SmtpEventListener eventListener = SmtpEventListener.NONE;
-        private boolean chunking = true;
-        private int chunkSize = 128 * 1024;
-        private int maxMessagesInFlight = 50;
         private Duration idleCheckAfter = Duration.ofSeconds(1);
 
         private Builder(String host, int port) {
@@ -346,12 +302,6 @@ public final class ConnectionSettings {
             return this;
         }
 
-        /** Pipeline when advertised (default true); false sends one command at a time. */
-        public Builder pipelining(boolean pipelining) {
-            this.pipelining = pipelining;
-            return this;
-        }
-
         /**
          * SO_RCVBUF in bytes (0, the default, keeps the operating system's auto-tuning). A small
          * buffer bounds memory per connection; the client still never deadlocks on large groups.
@@ -370,36 +320,6 @@ public final class ConnectionSettings {
                 throw new IllegalArgumentException("sendBufferSize must be >= 0");
             }
             this.sendBufferSize = bytes;
-            return this;
-        }
-
-        /** Told of every reply and round trip (metrics); none by default. */
-        public Builder eventListener(SmtpEventListener listener) {
-            this.eventListener = Objects.requireNonNull(listener);
-            return this;
-        }
-
-        /** BDAT when CHUNKING and PIPELINING are advertised (default true); false always uses DATA. */
-        public Builder chunking(boolean chunking) {
-            this.chunking = chunking;
-            return this;
-        }
-
-        /** Octets per BDAT chunk, 1 to 64 MiB; default 128 KiB. */
-        public Builder chunkSize(int octets) {
-            if (octets < 1 || octets > 64 * 1024 * 1024) {
-                throw new IllegalArgumentException("chunkSize must be 1 to 67108864 octets, was " + octets);
-            }
-            this.chunkSize = octets;
-            return this;
-        }
-
-        /** Messages streamed per round trip with CHUNKING and PIPELINING, at least 1; default 50. */
-        public Builder maxMessagesInFlight(int messages) {
-            if (messages < 1) {
-                throw new IllegalArgumentException("maxMessagesInFlight must be at least 1, was " + messages);
-            }
-            this.maxMessagesInFlight = messages;
             return this;
         }
 

@@ -36,6 +36,7 @@ public final class SmtpConnection implements Closeable {
     }
 
     private final ConnectionSettings settings;
+    private final SendingOptions options;
     private final Wire wire;
     private final CommandPipeline pipeline;
     private final TransactionRunner runner;
@@ -46,16 +47,32 @@ public final class SmtpConnection implements Closeable {
     private long messagesSent;
     private int transactionsStarted;
 
-    private SmtpConnection(ConnectionSettings settings, Wire wire, CommandPipeline pipeline, Capabilities capabilities) {
+    private SmtpConnection(ConnectionSettings settings, SendingOptions options, Wire wire, CommandPipeline pipeline,
+                           Capabilities capabilities) {
         this.settings = settings;
+        this.options = options;
         this.wire = wire;
         this.pipeline = pipeline;
-        this.runner = new TransactionRunner(pipeline, settings);
+        this.runner = new TransactionRunner(pipeline, settings, options);
         this.capabilities = capabilities;
+    }
+
+    /** Connects and opens the session with the default {@link SendingOptions}, telling no listener. */
+    public static SmtpConnection open(ConnectionSettings settings) throws IOException {
+        return open(settings, SendingOptions.DEFAULTS, SmtpListener.NONE);
+    }
+
+    /** Connects and opens the session, telling no listener. */
+    public static SmtpConnection open(ConnectionSettings settings, SendingOptions options) throws IOException {
+        return open(settings, options, SmtpListener.NONE);
     }
 
     /**
      * Connects and opens the session.
+     *
+     * @param settings how to connect
+     * @param options  how to send
+     * @param listener told of every reply and round trip on this connection
      *
      * @throws SmtpTimeoutException         connect, greeting or a set-up command timed out
      * @throws SmtpReplyException           the greeting or EHLO/HELO was refused (e.g. 554)
@@ -65,14 +82,15 @@ public final class SmtpConnection implements Closeable {
      * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException malformed reply or data after STARTTLS
      * @throws IOException                  connect refused, reset, EOF
      */
-    public static SmtpConnection open(ConnectionSettings settings) throws IOException {
+    public static SmtpConnection open(ConnectionSettings settings, SendingOptions options, SmtpListener listener)
+            throws IOException {
         Wire wire = Wire.connect(settings);
-        CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout(), settings.eventListener());
+        CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout(), listener);
         try {
             Capabilities capabilities = new SessionSetup(wire, pipeline, settings).run();
             LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
                     wire.isTls(), capabilities);
-            return new SmtpConnection(settings, wire, pipeline, capabilities);
+            return new SmtpConnection(settings, options, wire, pipeline, capabilities);
         } catch (IOException | RuntimeException e) {
             wire.abort();
             throw e;
@@ -156,12 +174,12 @@ public final class SmtpConnection implements Closeable {
 
     /** Whether batches are pipelined: PIPELINING advertised and allowed by the settings. */
     public boolean isPipelining() {
-        return settings.pipelining() && capabilities.pipelining();
+        return options.pipelining() && capabilities.pipelining();
     }
 
     /** Whether content goes as BDAT chunks: CHUNKING and PIPELINING advertised, chunking allowed by the settings. */
     public boolean isChunking() {
-        return isPipelining() && settings.chunking() && capabilities.chunking();
+        return isPipelining() && options.chunking() && capabilities.chunking();
     }
 
     /** Whether the session is encrypted (implicit TLS or STARTTLS). */

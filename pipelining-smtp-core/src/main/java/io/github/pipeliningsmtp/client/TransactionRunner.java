@@ -32,15 +32,17 @@ final class TransactionRunner {
 
     private final CommandPipeline pipeline;
     private final ConnectionSettings settings;
+    private final SendingOptions options;
     /** The last transaction whose MAIL FROM was written, null while the server is known to hold none. */
     private Transaction unreset;
     /** How the connection ended; null while it is usable. */
     private FlightOutcome end;
     private DeliveryPolicy policy = DeliveryPolicy.PARTIAL;
 
-    TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings) {
+    TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings, SendingOptions options) {
         this.pipeline = pipeline;
         this.settings = settings;
+        this.options = options;
     }
 
     boolean usable() {
@@ -113,7 +115,7 @@ final class TransactionRunner {
             }
             firstEnvelopeSent = true;
         }
-        int window = settings.maxMessagesInFlight();
+        int window = options.maxMessagesInFlight();
         for (int from = 0; from < transactions.size(); from += window) {
             Flight flight = new Flight();
             List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
@@ -122,7 +124,7 @@ final class TransactionRunner {
                 if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
                     envelopeOnly(flight, tx);
                 }
-                flight.chunks(tx.content(), settings.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
+                flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
                         settings.dataTimeout(), tx.bdatHandler());
             }
             if (!execute(flight)) {

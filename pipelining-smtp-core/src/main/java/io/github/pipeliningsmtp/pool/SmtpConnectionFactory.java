@@ -1,7 +1,10 @@
 package io.github.pipeliningsmtp.pool;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.RetireReason;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import java.time.Duration;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.DestroyMode;
@@ -12,12 +15,15 @@ import org.apache.commons.pool2.impl.DefaultPooledObject;
 final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection> {
 
     private final ConnectionSettings connectionSettings;
+    private final SendingOptions sendingOptions;
     private final PoolSettings poolSettings;
-    private final PoolListener listener;
+    private final SmtpListener listener;
     private volatile boolean shuttingDown;
 
-    SmtpConnectionFactory(ConnectionSettings connectionSettings, PoolSettings poolSettings, PoolListener listener) {
+    SmtpConnectionFactory(ConnectionSettings connectionSettings, SendingOptions sendingOptions,
+                          PoolSettings poolSettings, SmtpListener listener) {
         this.connectionSettings = connectionSettings;
+        this.sendingOptions = sendingOptions;
         this.poolSettings = poolSettings;
         this.listener = listener;
     }
@@ -28,7 +34,7 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
 
     @Override
     public SmtpConnection create() throws Exception {
-        SmtpConnection connection = SmtpConnection.open(connectionSettings);
+        SmtpConnection connection = SmtpConnection.open(connectionSettings, sendingOptions, listener);
         listener.connectionOpened();
         return connection;
     }
@@ -47,27 +53,27 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
     @Override
     public void destroyObject(PooledObject<SmtpConnection> p, DestroyMode mode) {
         SmtpConnection connection = p.getObject();
-        String reason = retireReason(connection);
+        RetireReason reason = retireReason(connection);
         connection.close();
-        listener.connectionRetired(shuttingDown ? "shutdown" : reason != null ? reason : "idle");
+        listener.connectionRetired(shuttingDown ? RetireReason.SHUTDOWN : reason != null ? reason : RetireReason.IDLE);
     }
 
     /** Why the connection must not be lent again, or null if it may. */
-    String retireReason(SmtpConnection c) {
+    RetireReason retireReason(SmtpConnection c) {
         if (c.state() != SmtpConnection.State.READY) {
-            return "broken";
+            return RetireReason.BROKEN;
         }
         int maxMessages = poolSettings.maxMessagesPerConnection();
         if (maxMessages > 0 && c.messagesSent() >= maxMessages) {
-            return "max-messages";
+            return RetireReason.MAX_MESSAGES;
         }
         if (c.remainingTransactions() == 0) {
-            return "mail-max";
+            return RetireReason.MAIL_MAX;
         }
         Duration maxAge = poolSettings.maxConnectionAge();
         if (!maxAge.isZero() && c.age().compareTo(maxAge) >= 0) {
-            return "max-age";
+            return RetireReason.MAX_AGE;
         }
-        return c.isStale() ? "stale" : null;
+        return c.isStale() ? RetireReason.STALE : null;
     }
 }

@@ -1,6 +1,8 @@
 package io.github.pipeliningsmtp.pool;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.SendingOptions;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import java.io.IOException;
 import java.time.Duration;
@@ -26,11 +28,15 @@ public final class SmtpConnectionPool implements AutoCloseable {
     private final PoolSettings settings;
     private final ConnectionSettings connectionSettings;
 
-    /** A pool that opens connections with {@code connectionSettings}. */
-    public SmtpConnectionPool(ConnectionSettings connectionSettings, PoolSettings settings, PoolListener listener) {
+    /**
+     * A pool that opens connections with {@code connectionSettings} and {@code sendingOptions}, and
+     * tells {@code listener} of their replies and round trips and of connections opened and retired.
+     */
+    public SmtpConnectionPool(ConnectionSettings connectionSettings, SendingOptions sendingOptions,
+                              PoolSettings settings, SmtpListener listener) {
         this.settings = settings;
         this.connectionSettings = connectionSettings;
-        this.factory = new SmtpConnectionFactory(connectionSettings, settings, listener);
+        this.factory = new SmtpConnectionFactory(connectionSettings, sendingOptions, settings, listener);
         GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(settings.maxConnections());
         config.setMaxIdle(settings.maxConnections());
@@ -52,7 +58,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
 
     /** A pool without listener. */
     public SmtpConnectionPool(ConnectionSettings connectionSettings, PoolSettings settings) {
-        this(connectionSettings, settings, PoolListener.NONE);
+        this(connectionSettings, SendingOptions.DEFAULTS, settings, SmtpListener.NONE);
     }
 
     /**

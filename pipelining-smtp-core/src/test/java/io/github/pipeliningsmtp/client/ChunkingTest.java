@@ -100,7 +100,7 @@ class ChunkingTest {
     @ValueSource(ints = {31, 128 * 1024})
     void variantA_exactOctetsNoStuffingOneLast(int chunkSize) throws Exception {
         server.enqueue(s -> bdatServer(s, (n, last) -> null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunkSize(chunkSize).build())) {
+        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(chunkSize).build())) {
             assertThat(c.isChunking()).isTrue();
             MessageLedger ledger = c.send(List.of(message(BODY, rcpt(1), rcpt(2)))).get(0);
             assertThat(ledger.count(RecipientStatus.SUCCEEDED)).isEqualTo(2);
@@ -126,7 +126,7 @@ class ChunkingTest {
         int[] lastChunks = {0};
         server.enqueue(s -> bdatServer(s, (n, last) -> last && lastChunks[0]++ == 0
                 ? "552 5.3.4 Header size exceeds fixed maximum size" : null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunkSize(31).build())) {
+        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
             MessageLedger refused = c.send(List.of(message(BODY + "\n" + "x".repeat(80), rcpt(1), rcpt(2)))).get(0);
             for (RecipientResult r : refused.recipients()) {
                 assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);
@@ -146,7 +146,7 @@ class ChunkingTest {
     @Test
     void aRefusedFirstChunkFailsTheMessageStopsOrDiscardsTheRestAndTheNextMessageGoesThrough() throws Exception {
         server.enqueue(s -> bdatServer(s, (n, last) -> !last ? "554 5.6.0 Bad content" : null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunkSize(31).build())) {
+        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
             List<MessageLedger> ledgers = c.send(List.of(message(BODY + "\n" + "y".repeat(200), rcpt(1)),
                     message("fine", rcpt(2))));
             SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();
@@ -170,7 +170,7 @@ class ChunkingTest {
         });
         Duration timeout = Duration.ofMillis(500);
         SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).commandTimeout(timeout).dataTimeout(timeout)
-                .chunkSize(31).build());
+                .build(), SendingOptions.builder().chunkSize(31).build());
         long start = System.nanoTime();
         MessageLedger ledger = c.send(List.of(message(BODY, rcpt(1)))).get(0);
         assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(timeout.toMillis() + 1000);

@@ -39,8 +39,8 @@ class KeptTransactionResetTest {
         List<OutgoingMessage> second = KeptTransactionScenario.messages(9, 12, refused, refusal);
         RsetReplies rsets = new RsetReplies();
         List<MessageLedger> ledgers = new ArrayList<>();
-        try (SmtpConnection c = SmtpConnection.open(KeptTransactionScenario.settings(server, rsets)
-                .maxMessagesInFlight(3).build())) {
+        try (SmtpConnection c = SmtpConnection.open(KeptTransactionScenario.settings(server).build(),
+                KeptTransactionScenario.options().maxMessagesInFlight(3).build(), rsets)) {
             assertThat(c.isChunking()).isEqualTo(mode.bdat());
             ledgers.addAll(c.send(first));
             ledgers.addAll(c.send(second));

@@ -113,9 +113,14 @@ public final class KeptTransactionScenario {
         return b.build();
     }
 
-    /** Settings for the scenario: the test resolver and timeouts, chunks of 256 octets (each message has several). */
-    public static ConnectionSettings.Builder settings(ScriptedSmtpServer server, SmtpEventListener listener) {
-        return Fixtures.settings(server).chunkSize(256).eventListener(listener);
+    /** Settings for the scenario: the test resolver and timeouts. */
+    public static ConnectionSettings.Builder settings(ScriptedSmtpServer server) {
+        return Fixtures.settings(server);
+    }
+
+    /** Sending options for the scenario: chunks of 256 octets (each message has several). */
+    public static SendingOptions.Builder options() {
+        return SendingOptions.builder().chunkSize(256);
     }
 
     /** Messages {@code from} to {@code to - 1}; those in {@code refused} are marked to be refused at the given point. */
@@ -137,7 +142,7 @@ public final class KeptTransactionScenario {
     }
 
     /** Counts the RSET replies the client read. */
-    public static final class RsetReplies implements SmtpEventListener {
+    public static final class RsetReplies implements SmtpListener {
         private final AtomicInteger count = new AtomicInteger();
 
         @Override

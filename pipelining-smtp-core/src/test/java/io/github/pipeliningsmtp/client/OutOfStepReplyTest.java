@@ -108,7 +108,7 @@ class OutOfStepReplyTest {
             drain(s);
         });
         List<MessageLedger> ledgers;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunking(true).build())) {
+        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             assertThat(c.isChunking()).isTrue();
             ledgers = c.send(List.of(message(300, rcpt(1)), message(300, rcpt(2)), message(300, rcpt(3))));
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
@@ -193,7 +193,7 @@ class OutOfStepReplyTest {
             drain(s);
         });
         MessageLedger ledger;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunking(true).build())) {
+        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             ledger = c.send(List.of(message(300, rcpt(1)))).get(0);
             assertThat(c.state()).as("a 250 for a transaction without recipients: out of step")
                     .isEqualTo(SmtpConnection.State.BROKEN);

@@ -52,8 +52,8 @@ class KeptTransactionPoolTest {
         List<OutgoingMessage> first = KeptTransactionScenario.messages(0, 150, refused, refusal);
         List<OutgoingMessage> second = KeptTransactionScenario.messages(150, 170, refused, refusal);
         RsetReplies rsets = new RsetReplies();
-        SmtpConnectionPool pool = new SmtpConnectionPool(KeptTransactionScenario.settings(server, rsets).build(),
-                PoolSettings.builder().maxConnections(1).build());
+        SmtpConnectionPool pool = new SmtpConnectionPool(KeptTransactionScenario.settings(server).build(),
+                KeptTransactionScenario.options().build(), PoolSettings.builder().maxConnections(1).build(), rsets);
         List<MessageLedger> ledgers = new ArrayList<>();
         try {
             PooledDelivery delivery = new PooledDelivery(pool);

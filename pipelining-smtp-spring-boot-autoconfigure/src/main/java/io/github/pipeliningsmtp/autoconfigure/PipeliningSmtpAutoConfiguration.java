@@ -49,13 +49,13 @@ public final class PipeliningSmtpAutoConfiguration {
             sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
         }
         SenderEvents events = new SenderEvents();
-        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable())
-                .toBuilder().eventListener(events).build();
+        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable());
         if (!properties.isVerifyHostname() && connection.tlsMode() != TlsMode.NONE) {
             LOG.warn("smtp.pipelining.verify-hostname=false: TLS does not check that the certificate names "
                     + properties.getHost() + "; a man in the middle can read the mail and the credentials");
         }
-        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.pool(properties.getPool()), events);
+        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.sending(properties),
+                SettingsMapper.pool(properties.getPool()), events);
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
         PipelinedMailSender sender = new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy,

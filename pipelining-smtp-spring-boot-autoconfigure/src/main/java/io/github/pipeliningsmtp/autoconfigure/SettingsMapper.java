@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.autoconfigure;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.Credentials;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pool.PoolSettings;
@@ -35,11 +36,6 @@ final class SettingsMapper {
         b.verifyHostname(p.isVerifyHostname());
         b.allowPlaintextAuth(p.isAllowPlaintextAuth());
         b.authMechanism(p.getAuthMechanism());
-        b.pipelining(p.getPipelining() == PipeliningSmtpProperties.Pipelining.AUTO);
-        b.chunking(p.getChunking() == PipeliningSmtpProperties.Pipelining.AUTO);
-        set("chunk-size", p.getChunkSize() == null ? null : (int) Math.min(Integer.MAX_VALUE, p.getChunkSize().toBytes()),
-                b::chunkSize);
-        set("max-messages-in-flight", p.getMaxMessagesInFlight(), b::maxMessagesInFlight);
         if (token != null) {
             if (p.getUsername() == null) {
                 throw new InvalidConfigurationPropertyValueException(PREFIX + "username", null,
@@ -53,6 +49,16 @@ final class SettingsMapper {
             }
             b.credentials(Credentials.password(p.getUsername(), p.getPassword()));
         }
+        return b.build();
+    }
+
+    static SendingOptions sending(PipeliningSmtpProperties p) {
+        SendingOptions.Builder b = SendingOptions.builder();
+        b.pipelining(p.getPipelining() == PipeliningSmtpProperties.Pipelining.AUTO);
+        b.chunking(p.getChunking() == PipeliningSmtpProperties.Pipelining.AUTO);
+        set("chunk-size", p.getChunkSize() == null ? null : (int) Math.min(Integer.MAX_VALUE, p.getChunkSize().toBytes()),
+                b::chunkSize);
+        set("max-messages-in-flight", p.getMaxMessagesInFlight(), b::maxMessagesInFlight);
         return b.build();
     }
 

@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.RetireReason;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import java.time.Duration;
@@ -7,17 +9,18 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The listeners of one sender, fanned out: give it to the connection settings (replies, round
- * trips) and to the pool (connections), and add listeners later, e.g. when metrics are bound.
+ * The listeners of one sender, fanned out: the one {@link SmtpListener} given to its pool (replies,
+ * round trips, connections) and told of its batches, to which listeners are added later, e.g. when
+ * metrics are bound.
  * Thread-safe. A listener that throws is ignored for that event.
  */
-public final class SenderEvents implements SenderListener {
+public final class SenderEvents implements SmtpListener {
 
-    private final List<SenderListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<SmtpListener> listeners = new CopyOnWriteArrayList<>();
     private volatile SendObserver observer = SendObserver.NONE;
 
     /** Adds a listener. */
-    public void add(SenderListener listener) {
+    public void add(SmtpListener listener) {
         listeners.add(listener);
     }
 
@@ -32,7 +35,7 @@ public final class SenderEvents implements SenderListener {
 
     @Override
     public void replyReceived(String command, SmtpReply reply) {
-        for (SenderListener l : listeners) {
+        for (SmtpListener l : listeners) {
             try {
                 l.replyReceived(command, reply);
             } catch (RuntimeException ignored) {
@@ -43,7 +46,7 @@ public final class SenderEvents implements SenderListener {
 
     @Override
     public void roundTrip() {
-        for (SenderListener l : listeners) {
+        for (SmtpListener l : listeners) {
             try {
                 l.roundTrip();
             } catch (RuntimeException ignored) {
@@ -54,7 +57,7 @@ public final class SenderEvents implements SenderListener {
 
     @Override
     public void connectionOpened() {
-        for (SenderListener l : listeners) {
+        for (SmtpListener l : listeners) {
             try {
                 l.connectionOpened();
             } catch (RuntimeException ignored) {
@@ -64,8 +67,8 @@ public final class SenderEvents implements SenderListener {
     }
 
     @Override
-    public void connectionRetired(String reason) {
-        for (SenderListener l : listeners) {
+    public void connectionRetired(RetireReason reason) {
+        for (SmtpListener l : listeners) {
             try {
                 l.connectionRetired(reason);
             } catch (RuntimeException ignored) {
@@ -76,7 +79,7 @@ public final class SenderEvents implements SenderListener {
 
     @Override
     public void batchCompleted(SendReport report, Duration elapsed) {
-        for (SenderListener l : listeners) {
+        for (SmtpListener l : listeners) {
             try {
                 l.batchCompleted(report, elapsed);
             } catch (RuntimeException ignored) {

@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.attack;
 
+import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -127,8 +129,10 @@ class ChunkingSplitAttackTest {
         }
     }
 
+    private static final SendingOptions CHUNKS_OF_100 = SendingOptions.builder().chunkSize(100).build();
+
     private ConnectionSettings chunked() {
-        return AttackSupport.settings(server).chunking(true).chunkSize(100).build();
+        return AttackSupport.settings(server).build();
     }
 
     private static String[] rcpts(int n) {
@@ -155,7 +159,7 @@ class ChunkingSplitAttackTest {
     @Test
     void allOrNothingWithChunkingOneRefusedRecipientSendsNoContent() throws Exception {
         server.enqueue(s -> serve(s, CHUNKING_EHLO, 100, a -> a.equals(rcpt(2))));
-        try (SmtpConnection c = SmtpConnection.open(chunked())) {
+        try (SmtpConnection c = SmtpConnection.open(chunked(), CHUNKS_OF_100)) {
             MessageLedger ledger = c.send(List.of(AttackSupport.message(1500, rcpt(1), rcpt(2), rcpt(3))),
                     DeliveryPolicy.ALL_OR_NOTHING).get(0);
             assertThat(ledger.recipients()).extracting(RecipientResult::status).containsOnly(RecipientStatus.FAILED);
@@ -176,7 +180,7 @@ class ChunkingSplitAttackTest {
     void allOrNothingWithChunkingEveryRecipientAcceptedDeliversOnce() throws Exception {
         server.enqueue(s -> serve(s, CHUNKING_EHLO, 100, a -> false));
         OutgoingMessage m = AttackSupport.message(1500, rcpt(1), rcpt(2));
-        try (SmtpConnection c = SmtpConnection.open(chunked())) {
+        try (SmtpConnection c = SmtpConnection.open(chunked(), CHUNKS_OF_100)) {
             MessageLedger ledger = c.send(List.of(m), DeliveryPolicy.ALL_OR_NOTHING).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
@@ -189,8 +193,8 @@ class ChunkingSplitAttackTest {
     // ---- BDAT with 452 splitting and RCPTMAX ----
 
     private PooledDelivery delivery(ConnectionSettings settings) {
-        return new PooledDelivery(new SmtpConnectionPool(settings,
-                PoolSettings.builder().maxConnections(1).maxWait(Duration.ofSeconds(3)).build()));
+        return new PooledDelivery(new SmtpConnectionPool(settings, CHUNKS_OF_100,
+                PoolSettings.builder().maxConnections(1).maxWait(Duration.ofSeconds(3)).build(), SmtpListener.NONE));
     }
 
     @Test

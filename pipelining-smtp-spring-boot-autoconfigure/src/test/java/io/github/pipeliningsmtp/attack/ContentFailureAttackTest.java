@@ -103,7 +103,7 @@ class ContentFailureAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).chunking(true).build());
+        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
         long start = System.nanoTime();
         MessageLedger ledger = c.send(List.of(failingMidway(rcpt(1)))).get(0);
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.attack;
 
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static io.github.pipeliningsmtp.attack.AttackSupport.EHLO_NO_SIZE;
 import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
 import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
@@ -185,7 +186,7 @@ class LongReplyLineAttackTest {
             s.reply("250 2.0.0 " + "c".repeat(5000));
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).chunking(true).chunkSize(200).build());
+        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build(), SendingOptions.builder().chunkSize(200).build());
         MessageLedger ledger = c.send(List.of(AttackSupport.message(3000, rcpt(1)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();

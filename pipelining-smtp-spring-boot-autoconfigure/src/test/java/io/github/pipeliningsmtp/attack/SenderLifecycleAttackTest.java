@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.attack;
 
+import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,8 +60,14 @@ class SenderLifecycleAttackTest {
     }
 
     private PipelinedMailSender sender(ConnectionSettings settings, int max, Duration maxWait, Duration shutdown) {
+        return sender(settings, SendingOptions.DEFAULTS, max, maxWait, shutdown);
+    }
+
+    private PipelinedMailSender sender(ConnectionSettings settings, SendingOptions options, int max, Duration maxWait,
+                                       Duration shutdown) {
         PoolSettings pool = PoolSettings.builder().maxConnections(max).maxWait(maxWait).build();
-        PipelinedMailSender s = new PipelinedMailSender(new SmtpConnectionPool(settings, pool), "UTF-8",
+        PipelinedMailSender s = new PipelinedMailSender(new SmtpConnectionPool(settings, options, pool,
+                SmtpListener.NONE), "UTF-8",
                 DeliveryPolicy.PARTIAL, shutdown);
         senders.add(s);
         return s;
@@ -200,8 +208,8 @@ class SenderLifecycleAttackTest {
                 }
             }
         });
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).chunking(true).chunkSize(512).build(), 1,
-                Duration.ofSeconds(3), Duration.ofSeconds(2));
+        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(),
+                SendingOptions.builder().chunkSize(512).build(), 1, Duration.ofSeconds(3), Duration.ofSeconds(2));
         MimeMessage big = message(sender, "big", "rcpt-1@example.net");
         big.setText("line of text that is long enough to fill the chunks quickly enough\r\n".repeat(3000));
         AtomicReference<Thread> thread = new AtomicReference<>();

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.attack;
 
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static io.github.pipeliningsmtp.attack.AttackSupport.EHLO_NO_SIZE;
 import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
 import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
@@ -130,7 +131,7 @@ class ServiceClosingAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).chunking(true).chunkSize(1000).build());
+        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build(), SendingOptions.builder().chunkSize(1000).build());
         MessageLedger ledger = c.send(List.of(AttackSupport.message(5000, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.mta;
 
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,7 +73,7 @@ class MtaInteropTest {
         }
         List<MessageLedger> ledgers;
         long roundTrips;
-        try (SmtpConnection c = SmtpConnection.open(mta.settings().chunking(chunking).build())) {
+        try (SmtpConnection c = SmtpConnection.open(mta.settings().build(), SendingOptions.builder().chunking(chunking).build())) {
             assertThat(c.isTls()).isTrue();
             assertThat(c.isPipelining()).isTrue();
             assertThat(c.isChunking()).as("Postfix offers CHUNKING: BDAT unless turned off").isEqualTo(chunking);

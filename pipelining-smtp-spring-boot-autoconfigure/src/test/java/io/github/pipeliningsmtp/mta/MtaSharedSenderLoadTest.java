@@ -1,9 +1,10 @@
 package io.github.pipeliningsmtp.mta;
 
+import io.github.pipeliningsmtp.client.SendingOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.pool.PoolListener;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
@@ -42,18 +43,18 @@ class MtaSharedSenderLoadTest {
         String run = UUID.randomUUID().toString();
         AtomicInteger live = new AtomicInteger();
         AtomicInteger max = new AtomicInteger();
-        PoolListener counter = new PoolListener() {
+        SmtpListener counter = new SmtpListener() {
             @Override
             public void connectionOpened() {
                 max.accumulateAndGet(live.incrementAndGet(), Math::max);
             }
 
             @Override
-            public void connectionRetired(String reason) {
+            public void connectionRetired(io.github.pipeliningsmtp.client.RetireReason reason) {
                 live.decrementAndGet();
             }
         };
-        SmtpConnectionPool pool = new SmtpConnectionPool(mta.settings().build(),
+        SmtpConnectionPool pool = new SmtpConnectionPool(mta.settings().build(), SendingOptions.DEFAULTS,
                 PoolSettings.builder().maxConnections(4).maxWait(Duration.ofSeconds(60)).build(), counter);
         PipelinedMailSender sender = new PipelinedMailSender(pool, "UTF-8", DeliveryPolicy.PARTIAL,
                 Duration.ofSeconds(10));

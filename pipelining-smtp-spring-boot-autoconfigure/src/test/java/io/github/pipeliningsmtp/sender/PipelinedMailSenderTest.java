@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.pool.PoolListener;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
@@ -35,7 +35,7 @@ class PipelinedMailSenderTest {
     private void start(StandardSession session, int maxConnections) throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(session);
-        sender = Senders.sender(Senders.settings(server.port()).build(), maxConnections, PoolListener.NONE);
+        sender = Senders.sender(Senders.settings(server.port()).build(), maxConnections, SmtpListener.NONE);
     }
 
     @AfterEach
@@ -166,7 +166,7 @@ class PipelinedMailSenderTest {
         server.setDefaultScript(StandardSession.builder().credentials("user@example.com", "right").build());
         sender = Senders.sender(Senders.settings(server.port()).allowPlaintextAuth(true)
                 .credentials(io.github.pipeliningsmtp.client.Credentials.password("user@example.com", "wrong"))
-                .build(), 1, PoolListener.NONE);
+                .build(), 1, SmtpListener.NONE);
         assertThatThrownBy(() -> sender.send(message(1, "a@example.net")))
                 .isInstanceOf(MailAuthenticationException.class);
         assertThat(sender.pool().active()).isZero();
@@ -178,7 +178,7 @@ class PipelinedMailSenderTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        sender = Senders.sender(Senders.settings(port).build(), 2, PoolListener.NONE);
+        sender = Senders.sender(Senders.settings(port).build(), 2, SmtpListener.NONE);
         MimeMessage a = message(1, "a@example.net");
         MimeMessage b = message(2, "b@example.net");
         MailSendException e = org.junit.jupiter.api.Assertions.assertThrows(MailSendException.class,

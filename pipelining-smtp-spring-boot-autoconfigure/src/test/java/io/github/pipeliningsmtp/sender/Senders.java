@@ -1,8 +1,9 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.pool.PoolListener;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import java.net.InetAddress;
@@ -25,19 +26,19 @@ final class Senders {
                 .ehloName("client.example.org");
     }
 
-    static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, PoolListener listener) {
+    static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, SmtpListener listener) {
         return sender(settings, maxConnections, Duration.ofSeconds(2), listener);
     }
 
     static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, Duration maxWait,
-                                      PoolListener listener) {
+                                      SmtpListener listener) {
         PoolSettings pool = PoolSettings.builder().maxConnections(maxConnections).maxWait(maxWait).build();
-        return new PipelinedMailSender(new SmtpConnectionPool(settings, pool, listener), "UTF-8",
+        return new PipelinedMailSender(new SmtpConnectionPool(settings, SendingOptions.DEFAULTS, pool, listener), "UTF-8",
                 DeliveryPolicy.PARTIAL, Duration.ofSeconds(5));
     }
 
     /** Counts live connections and the most that were ever open at once. */
-    static final class ConnectionCounter implements PoolListener {
+    static final class ConnectionCounter implements SmtpListener {
         final AtomicInteger live = new AtomicInteger();
         final AtomicInteger max = new AtomicInteger();
         final AtomicInteger opened = new AtomicInteger();
@@ -49,7 +50,7 @@ final class Senders {
         }
 
         @Override
-        public void connectionRetired(String reason) {
+        public void connectionRetired(io.github.pipeliningsmtp.client.RetireReason reason) {
             live.decrementAndGet();
         }
     }

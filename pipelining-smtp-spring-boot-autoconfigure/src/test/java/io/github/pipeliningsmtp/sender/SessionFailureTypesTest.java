@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.sender;
 
+import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SendReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -58,13 +60,13 @@ class SessionFailureTypesTest {
 
     private PipelinedMailSender sender(ConnectionSettings settings) {
         SenderEvents events = new SenderEvents();
-        events.add(new SenderListener() {
+        events.add(new SmtpListener() {
             @Override
             public void batchCompleted(SendReport report, Duration elapsed) {
                 reports.add(report);
             }
         });
-        SmtpConnectionPool pool = new SmtpConnectionPool(settings,
+        SmtpConnectionPool pool = new SmtpConnectionPool(settings, SendingOptions.DEFAULTS,
                 PoolSettings.builder().maxConnections(1).maxWait(Duration.ofSeconds(2)).build(), events);
         return new PipelinedMailSender(pool, "UTF-8", DeliveryPolicy.PARTIAL, Duration.ofSeconds(2), events);
     }

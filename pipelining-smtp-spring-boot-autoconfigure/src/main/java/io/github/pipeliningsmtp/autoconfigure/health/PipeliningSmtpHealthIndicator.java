@@ -1,7 +1,9 @@
 package io.github.pipeliningsmtp.autoconfigure.health;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
+import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,7 +65,8 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
     private Health check() {
         long start = System.nanoTime();
         Health.Builder builder;
-        try (SmtpConnection connection = SmtpConnection.open(settings)) {
+        // a listener of its own that counts nothing: health probes must not move the sender's meters
+        try (SmtpConnection connection = SmtpConnection.open(settings, SendingOptions.DEFAULTS, SmtpListener.NONE)) {
             Capabilities caps = connection.capabilities();
             boolean pipelining = caps.pipelining();
             builder = pipelining || !requirePipelining ? Health.up() : Health.status(Status.OUT_OF_SERVICE);

@@ -4,7 +4,8 @@ import io.github.pipeliningsmtp.client.MessageStatus;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.client.SendReport;
-import io.github.pipeliningsmtp.sender.SenderListener;
+import io.github.pipeliningsmtp.client.RetireReason;
+import io.github.pipeliningsmtp.client.SmtpListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +27,7 @@ import java.time.Duration;
  * </ul>
  * Thread-safe.
  */
-final class SenderMeters implements SenderListener {
+final class SenderMeters implements SmtpListener {
 
     private final MeterRegistry registry;
     private final Tags tags;
@@ -102,8 +103,8 @@ final class SenderMeters implements SenderListener {
     }
 
     @Override
-    public void connectionRetired(String reason) {
-        Counter.builder("smtp.pipelining.connections").tags(tags).tag("event", "retired").tag("reason", reason)
+    public void connectionRetired(RetireReason reason) {
+        Counter.builder("smtp.pipelining.connections").tags(tags).tag("event", "retired").tag("reason", reason.tag())
                 .description("Connections opened and retired").register(registry).increment();
     }
 }
