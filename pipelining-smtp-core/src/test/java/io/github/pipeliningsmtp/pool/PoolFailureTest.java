@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.pool;
 
+import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.pool;
 
+import io.github.pipeliningsmtp.delivery.DeliveryOptions;
+import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
@@ -80,7 +82,7 @@ class TooManyRecipientsTest {
                 .resolver(h -> new InetAddress[] {InetAddress.getLoopbackAddress()}).ehloName("client.example.org")
                 .build();
         pool = new SmtpConnectionPool(settings, PoolSettings.builder().maxConnections(2).build());
-        return new PooledDelivery(pool, split);
+        return new PooledDelivery(pool, new DeliveryOptions(DeliveryPolicy.PARTIAL, split));
     }
 
     private static List<String> recipients() {

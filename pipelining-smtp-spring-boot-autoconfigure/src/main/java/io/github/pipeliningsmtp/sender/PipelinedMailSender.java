@@ -8,7 +8,8 @@ import io.github.pipeliningsmtp.client.MessageContent;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.SmtpAuthenticationException;
-import io.github.pipeliningsmtp.pool.PooledDelivery;
+import io.github.pipeliningsmtp.delivery.BatchDelivery;
+import io.github.pipeliningsmtp.delivery.DeliveryOptions;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -49,7 +50,7 @@ import org.springframework.mail.javamail.MimeMailMessage;
 public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
 
     private final SmtpConnectionPool pool;
-    private final BatchDispatcher dispatcher;
+    private final BatchDelivery delivery;
     private final Session session;
     private final DeliveryPolicy policy;
     private final Duration shutdownTimeout;
@@ -84,7 +85,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
                                Duration shutdownTimeout, SenderEvents events, boolean splitTooManyRecipients) {
         this.events = events;
         this.pool = pool;
-        this.dispatcher = new BatchDispatcher(new PooledDelivery(pool, splitTooManyRecipients));
+        this.delivery = new BatchDelivery(pool, new DeliveryOptions(policy, splitTooManyRecipients));
         Properties properties = new Properties();
         if (defaultEncoding != null) {
             properties.setProperty("mail.mime.charset", defaultEncoding);
@@ -188,7 +189,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
                 errors[i] = new MailParseException("Could not prepare message: " + e.getMessage(), e);
             }
         }
-        BatchDispatcher.Outcome outcome = dispatcher.dispatch(outgoing, policy);
+        BatchDelivery.Outcome outcome = delivery.deliver(outgoing);
         SmtpAuthenticationException auth = outcome.connectionFailure() instanceof SmtpAuthenticationException a ? a : null;
         MessageLedger[] ledgers = new MessageLedger[n];
         for (int k = 0; k < index.size(); k++) {
@@ -271,7 +272,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     /** Waits up to the shutdown timeout for sends in progress, then QUITs every connection. */
     @Override
     public void close() {
-        dispatcher.close();
+        delivery.close();
         pool.close(shutdownTimeout);
     }
 

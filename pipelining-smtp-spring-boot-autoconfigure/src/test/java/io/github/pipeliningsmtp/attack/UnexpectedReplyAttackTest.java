@@ -10,7 +10,7 @@ import io.github.pipeliningsmtp.client.MessageStatus;
 import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.pool.PoolSettings;
-import io.github.pipeliningsmtp.pool.PooledDelivery;
+import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;

@@ -85,7 +85,12 @@ class PipelinedMailSenderTest {
     @Test
     void closingTheSenderSaysQuitOnEveryPooledConnection() throws Exception {
         start(new StandardSession(), 2);
-        sender.send(message(1, "a@example.net"), message(2, "b@example.net"));
+        // a batch borrows one connection per 10 messages: 20 messages fill the pool of 2
+        MimeMessage[] twenty = new MimeMessage[20];
+        for (int i = 0; i < twenty.length; i++) {
+            twenty[i] = message(i, "r" + i + "@example.net");
+        }
+        sender.send(twenty);
         assertThat(sender.pool().idle()).isEqualTo(2);
         sender.close();
         server.awaitNoOpenConnections(Duration.ofSeconds(3));

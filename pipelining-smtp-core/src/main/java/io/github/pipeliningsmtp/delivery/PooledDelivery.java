@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.pool;
+package io.github.pipeliningsmtp.delivery;
 
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.Envelope;
@@ -10,6 +10,7 @@ import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SessionFailures;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpError;
+import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -43,20 +44,29 @@ public final class PooledDelivery {
     private static final int MAX_BROKEN_CONNECTIONS = 2;
 
     private final SmtpConnectionPool pool;
-    private final boolean splitTooManyRecipients;
+    private final DeliveryOptions options;
 
     /**
-     * @param pool                   where connections come from
-     * @param splitTooManyRecipients whether recipients refused as too many are sent in a new transaction
+     * @param pool    where connections come from
+     * @param options the delivery policy and whether recipients refused as too many go in a new transaction
      */
-    public PooledDelivery(SmtpConnectionPool pool, boolean splitTooManyRecipients) {
+    public PooledDelivery(SmtpConnectionPool pool, DeliveryOptions options) {
         this.pool = pool;
-        this.splitTooManyRecipients = splitTooManyRecipients;
+        this.options = options;
     }
 
-    /** Splitting on "too many recipients" enabled. */
+    /** With {@link DeliveryOptions#DEFAULTS}. */
     public PooledDelivery(SmtpConnectionPool pool) {
-        this(pool, true);
+        this(pool, DeliveryOptions.DEFAULTS);
+    }
+
+    /**
+     * Sends the messages with the options' policy; see {@link #deliver(List, DeliveryPolicy)}.
+     *
+     * @throws IOException when no connection can be had before anything was sent
+     */
+    public Result deliver(List<OutgoingMessage> messages) throws IOException {
+        return deliver(messages, options.policy());
     }
 
     /** The pool. */
@@ -73,7 +83,8 @@ public final class PooledDelivery {
     }
 
     /**
-     * Sends the messages.
+     * Sends the messages on one pooled connection after another (a new one when one breaks),
+     * with {@code policy} instead of the options' one.
      *
      * @throws IOException when no connection can be had before anything was sent (borrow timeout,
      *                     connect, TLS or AUTH failure)
@@ -202,7 +213,7 @@ public final class PooledDelivery {
 
     /** The envelope indexes of the recipients refused as too many, when the transaction made progress. */
     private int[] tooMany(Item item, MessageLedger ledger, OutgoingMessage message) {
-        if (!splitTooManyRecipients || ledger.acceptedCount() == 0 || !message.content().repeatable()) {
+        if (!options.splitTooManyRecipients() || ledger.acceptedCount() == 0 || !message.content().repeatable()) {
             return new int[0];
         }
         List<RecipientResult> results = ledger.recipients();

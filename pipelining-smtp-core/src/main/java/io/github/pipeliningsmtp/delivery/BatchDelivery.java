@@ -1,0 +1,166 @@
+package io.github.pipeliningsmtp.delivery;
+
+import io.github.pipeliningsmtp.client.MessageLedger;
+import io.github.pipeliningsmtp.client.OutgoingMessage;
+import io.github.pipeliningsmtp.client.SessionFailures;
+import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Delivers a batch over the pool: the batch is cut into shares (about an equal share per connection
+ * used, at most the pool's messages-per-connection limit each), and workers (the calling thread and
+ * helper threads of this object's own) take shares in order, each sending its share with
+ * {@link PooledDelivery} on one pooled connection after another, which applies the split (RCPTMAX,
+ * 452) and resend-once rules.
+ *
+ * <p>A batch borrows only the connections it needs: one for every
+ * {@value #MESSAGES_PER_CONNECTION} messages, at most the pool's {@code max-connections}, so that
+ * small batches sent from many threads at once do not each fan out over the whole pool.
+ *
+ * <p>Thread-safe: batches from many threads share the pool. A worker that cannot get a connection
+ * leaves its share FAILED (not sent) with the session's error (see {@link SessionFailures}); the
+ * first such failure is reported in {@link Outcome#connectionFailure()}.
+ */
+public final class BatchDelivery implements AutoCloseable {
+
+    /** Messages per connection a batch grows to before it borrows one more. */
+    public static final int MESSAGES_PER_CONNECTION = 10;
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final PooledDelivery delivery;
+    private final SmtpConnectionPool pool;
+    private final DeliveryOptions options;
+    private final ExecutorService helpers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "smtp-pipelining-send-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * @param pool    where connections come from; not closed by {@link #close()}
+     * @param options the delivery policy and the split rule
+     */
+    public BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options) {
+        this.pool = pool;
+        this.options = options;
+        this.delivery = new PooledDelivery(pool, options);
+    }
+
+    /** The pool. */
+    public SmtpConnectionPool pool() {
+        return pool;
+    }
+
+    /** The options. */
+    public DeliveryOptions options() {
+        return options;
+    }
+
+    /**
+     * What happened to the batch: one ledger per message, in order, the round trips over every
+     * connection used, and the first failure to get a connection (null if none).
+     */
+    public record Outcome(List<MessageLedger> ledgers, long roundTrips, IOException connectionFailure) {
+    }
+
+    /** How many connections a batch of {@code messages} uses with a pool of {@code maxConnections}. */
+    static int connectionsFor(int messages, int maxConnections) {
+        return Math.max(1, Math.min(maxConnections, (messages + MESSAGES_PER_CONNECTION - 1) / MESSAGES_PER_CONNECTION));
+    }
+
+    /**
+     * Sends the batch; every recipient of every message ends SUCCEEDED, FAILED or UNKNOWN.
+     *
+     * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
+     */
+    public Outcome deliver(List<OutgoingMessage> messages) {
+        int n = messages.size();
+        MessageLedger[] ledgers = new MessageLedger[n];
+        if (n == 0) {
+            return new Outcome(List.of(), 0, null);
+        }
+        for (OutgoingMessage m : messages) {
+            m.envelope().checkAddresses();
+        }
+        int connections = connectionsFor(n, pool.settings().maxConnections());
+        int perConnectionLimit = pool.settings().maxMessagesPerConnection();
+        int share = (n + connections - 1) / connections;
+        if (perConnectionLimit > 0) {
+            share = Math.min(share, perConnectionLimit);
+        }
+        int shareSize = share;
+        int shares = (n + shareSize - 1) / shareSize;
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong roundTrips = new AtomicLong();
+        AtomicReference<IOException> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int c = next.getAndIncrement(); c < shares; c = next.getAndIncrement()) {
+                int from = c * shareSize;
+                int to = Math.min(n, from + shareSize);
+                List<OutgoingMessage> part = messages.subList(from, to);
+                try {
+                    PooledDelivery.Result result = delivery.deliver(part);
+                    roundTrips.addAndGet(result.roundTrips());
+                    for (int i = from; i < to; i++) {
+                        ledgers[i] = result.ledgers().get(i - from);
+                    }
+                } catch (IOException e) {
+                    failure.compareAndSet(null, e);
+                    for (int i = from; i < to; i++) {
+                        ledgers[i] = MessageLedger.notSent(messages.get(i).envelope(),
+                                SessionFailures.errorOf(e, pool.connectionSettings().tlsMode()));
+                    }
+                }
+            }
+        };
+        int workers = Math.min(connections, shares);
+        List<Future<?>> started = new ArrayList<>();
+        for (int w = 1; w < workers; w++) {
+            try {
+                started.add(helpers.submit(worker));
+            } catch (RejectedExecutionException closed) {
+                break; // closing: the calling thread takes the remaining shares itself
+            }
+        }
+        worker.run();
+        // helpers are sending on connections of their own: wait for them even if interrupted, so that
+        // every message's ledger comes back, then restore the interrupt
+        boolean interrupted = false;
+        for (Future<?> f : started) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("a send worker failed", e.getCause());
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return new Outcome(List.of(ledgers), roundTrips.get(), failure.get());
+    }
+
+    /** Stops the helper threads once their shares are sent; batches after it run on the caller's thread. */
+    @Override
+    public void close() {
+        helpers.shutdown();
+    }
+}
