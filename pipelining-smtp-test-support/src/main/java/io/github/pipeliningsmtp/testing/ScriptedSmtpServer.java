@@ -25,6 +25,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
     private static final long JOIN_MILLIS = 5000;
+    /** How long {@link #takeCommand()} waits. */
+    public static final Duration TAKE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ServerOptions options;
     private final ServerSocket serverSocket;
@@ -42,6 +44,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private volatile SessionScript defaultScript = new StandardSession();
     private volatile boolean closing;
     private int accepted;
+    private int taken;
 
     private ScriptedSmtpServer(ServerOptions options) throws IOException {
         this.options = options;
@@ -86,6 +89,19 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         scripts.add(Objects.requireNonNull(script));
     }
 
+    /**
+     * Queues a declarative script for the next accepted connection that has no script yet: the same
+     * FIFO queue as {@link #enqueue(SessionScript)}, one script per connection.
+     */
+    public void enqueue(SmtpScript script) {
+        enqueue((SessionScript) Objects.requireNonNull(script));
+    }
+
+    /** Returns how many enqueued scripts no connection has taken yet. */
+    public int pendingScripts() {
+        return scripts.size();
+    }
+
     /** Sets the script run for connections accepted while the queue is empty. */
     public void setDefaultScript(SessionScript script) {
         defaultScript = Objects.requireNonNull(script);
@@ -99,6 +115,35 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Returns the lines read on one connection, in arrival order. */
     public List<RecordedCommand> commands(int connectionIndex) {
         return commands.stream().filter(c -> c.connectionIndex() == connectionIndex).toList();
+    }
+
+    /**
+     * Returns the next recorded command not yet taken (over all connections, in arrival order),
+     * waiting at most {@link #TAKE_TIMEOUT} (5 s) for it, like MockWebServer's {@code takeRequest()}.
+     *
+     * @throws AssertionError when no command arrives in time
+     */
+    public RecordedCommand takeCommand() throws InterruptedException {
+        return takeCommand(TAKE_TIMEOUT);
+    }
+
+    /**
+     * Returns the next recorded command not yet taken, waiting at most {@code timeout} for it.
+     *
+     * @throws AssertionError when no command arrives in time (naming how many were taken)
+     */
+    public RecordedCommand takeCommand(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (commands.size() <= taken) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no command within " + timeout + " after the " + taken + " taken");
+                }
+                lock.wait(Math.max(1, left / 1_000_000));
+            }
+            return commands.get(taken++);
+        }
     }
 
     /** Returns the stored messages, in the order they were stored. */
@@ -224,7 +269,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     void record(RecordedCommand command) {
-        commands.add(command);
+        synchronized (lock) {
+            commands.add(command);
+            lock.notifyAll();
+        }
     }
 
     void store(StoredMessage message) {

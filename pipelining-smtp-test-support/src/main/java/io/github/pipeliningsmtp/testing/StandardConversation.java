@@ -58,6 +58,19 @@ final class StandardConversation {
         }
     }
 
+    /**
+     * Handles one command line read by someone else (an {@link SmtpScript} whose fallback this is),
+     * without the greeting; returns false when the conversation is over (QUIT, or the session closed
+     * the connection).
+     */
+    boolean handleLine(String line) throws Exception {
+        try {
+            return handle(line);
+        } catch (Ended ended) {
+            return false;
+        }
+    }
+
     /** Handles one command; returns false when the conversation is over. */
     private boolean handle(String line) throws Exception {
         if (config.commandHook != null) {
