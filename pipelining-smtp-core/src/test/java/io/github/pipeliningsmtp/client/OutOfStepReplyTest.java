@@ -1,70 +1,63 @@
 package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
 import static io.github.pipeliningsmtp.client.Fixtures.message;
 import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.protocol.SmtpStep;
+import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
-import io.github.pipeliningsmtp.testing.ServerSession;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import io.github.pipeliningsmtp.testing.ScriptedSmtpServerExtension;
+import io.github.pipeliningsmtp.testing.SmtpScript;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Replies that contradict the client's model of the server's state (RFC 2920 §3.1 pairs replies by
  * counting, so one such reply means the client no longer knows what the following commands did):
  * the rest of the flight is UNKNOWN where its content was written and FAILED (not sent, transient)
  * where it was not, the error is recorded under the step that got the reply, and the connection is
- * retired.
+ * retired. The server is declarative ({@link SmtpScript}), injected by the extension, which fails a
+ * test that leaks a connection or whose script saw another command than expected.
  */
+@ExtendWith(ScriptedSmtpServerExtension.class)
 class OutOfStepReplyTest {
 
     private static final String[] CHUNKING_EHLO = {"250-mail.example.com", "250-PIPELINING", "250-CHUNKING",
         "250-8BITMIME", "250 ENHANCEDSTATUSCODES"};
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    /** Injected by the extension for each test. */
+    private ScriptedSmtpServer server;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
-    }
-
-    /** Reads what the client still writes until it closes; returns the lines. */
-    private static List<String> drain(ServerSession s) throws IOException {
-        List<String> lines = new ArrayList<>();
-        for (String line = s.readLine(); line != null; line = s.readLine()) {
-            lines.add(line);
+    /** The lines the server read on connection 0 after the {@code nth} (from 0) line starting with the prefix. */
+    private List<String> linesAfter(String prefix, int nth) {
+        List<String> lines = server.commands(0).stream().map(RecordedCommand::line).toList();
+        int seen = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix) && ++seen == nth) {
+                return lines.subList(i + 1, lines.size());
+            }
         }
-        return lines;
+        throw new AssertionError("no line " + nth + " starting with " + prefix + " in " + lines);
     }
 
-    private static void acceptDataTransaction(ServerSession s, String recipient, String queueId) throws IOException {
-        assertThat(s.readLine()).startsWith("MAIL FROM:<");
-        s.reply("250 2.1.0 Ok");
-        assertThat(s.readLine()).isEqualTo("RCPT TO:<" + recipient + ">");
-        s.reply("250 2.1.5 Ok");
-        assertThat(s.readLine()).isEqualTo("DATA");
-        s.reply("354 go");
-        s.store("sender@example.com", List.of(recipient), s.readData());
-        s.reply("250 2.0.0 Ok: queued as " + queueId);
+    private static SmtpScript acceptDataTransaction(String recipient, String queueId) {
+        return SmtpScript.create()
+                .expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok")
+                .expect("RCPT TO:<" + recipient + ">").reply("250 2.1.5 Ok")
+                .expect("DATA").reply("354 go")
+                .readData()
+                .reply("250 2.0.0 Ok: queued as " + queueId);
     }
 
     @Test
     void mailFromAnswered503AfterAContentFailsThatMessageNotSentAndRetiresTheConnection() throws Exception {
-        List<List<String>> rest = new ArrayList<>();
-        server.enqueue(s -> {
-            greet(s, D_EHLO);
-            acceptDataTransaction(s, rcpt(1), "A1");
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("503 5.5.1 Error: nested MAIL command");
-            rest.add(drain(s));
-        });
+        server.enqueue(SmtpScript.create().greeting().ehlo(D_EHLO)
+                .then(acceptDataTransaction(rcpt(1), "A1"))
+                .expectPrefix("MAIL FROM:<").reply("503 5.5.1 Error: nested MAIL command")
+                .readUntilClose());
         List<MessageLedger> ledgers;
         SmtpConnection.State state;
         try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
@@ -84,29 +77,22 @@ class OutOfStepReplyTest {
         assertThat(third.started()).isFalse();
         assertThat(state).isEqualTo(SmtpConnection.State.BROKEN);
         server.awaitScriptsFinished(java.time.Duration.ofSeconds(2));
-        assertThat(rest.get(0)).as("no content after the out-of-step reply").doesNotContain(".");
+        List<String> rest = linesAfter("MAIL FROM:<", 1);
+        assertThat(rest).as("no content after the out-of-step reply").doesNotContain(".");
         assertThat(server.messages()).extracting(m -> m.recipients()).containsExactly(List.of(rcpt(1)));
     }
 
     @Test
     void mailFromAnswered503InsideABdatWindowMakesTheWrittenMessagesUnknown() throws Exception {
-        server.enqueue(s -> {
-            greet(s, CHUNKING_EHLO);
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("250 2.1.0 Ok");
-            assertThat(s.readLine()).isEqualTo("RCPT TO:<" + rcpt(1) + ">");
-            s.reply("250 2.1.5 Ok");
-            String bdat = s.readLine();
-            assertThat(bdat).startsWith("BDAT ").endsWith(" LAST");
-            byte[] content = s.readExactly(Integer.parseInt(bdat.split(" ")[1]));
-            s.store("sender@example.com", List.of(rcpt(1)), content);
-            s.reply("250 2.0.0 Ok: queued as B1");
-            assertThat(s.readLine()).isEqualTo("RSET");
-            s.reply("250 2.0.0 Ok");
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("503 5.5.1 sender already given");
-            drain(s);
-        });
+        server.enqueue(SmtpScript.create().greeting().ehlo(CHUNKING_EHLO)
+                .expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok")
+                .expect("RCPT TO:<" + rcpt(1) + ">").reply("250 2.1.5 Ok")
+                .expect("BDAT <n> LAST", line -> line.startsWith("BDAT ") && line.endsWith(" LAST"))
+                .readChunk()
+                .reply("250 2.0.0 Ok: queued as B1")
+                .expect("RSET").reply("250 2.0.0 Ok")
+                .expectPrefix("MAIL FROM:<").reply("503 5.5.1 sender already given")
+                .readUntilClose());
         List<MessageLedger> ledgers;
         try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             assertThat(c.isChunking()).isTrue();
@@ -122,17 +108,11 @@ class OutOfStepReplyTest {
 
     @Test
     void aRefusalRightAfterThe354IsRecordedUnderDataAndNoContentIsSent() throws Exception {
-        List<List<String>> rest = new ArrayList<>();
-        server.enqueue(s -> {
-            greet(s, D_EHLO);
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("250 2.1.0 Ok");
-            assertThat(s.readLine()).startsWith("RCPT TO:<");
-            s.reply("250 2.1.5 Ok");
-            assertThat(s.readLine()).isEqualTo("DATA");
-            s.write("354 go\r\n550 5.7.1 refused before any content\r\n".getBytes(StandardCharsets.US_ASCII));
-            rest.add(drain(s));
-        });
+        server.enqueue(SmtpScript.create().greeting().ehlo(D_EHLO)
+                .expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok")
+                .expectPrefix("RCPT TO:<").reply("250 2.1.5 Ok")
+                .expect("DATA").reply("354 go", "550 5.7.1 refused before any content")
+                .readUntilClose());
         MessageLedger ledger;
         try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             ledger = c.send(List.of(message(500, rcpt(1)))).get(0);
@@ -147,24 +127,19 @@ class OutOfStepReplyTest {
         assertThat(error.enhancedStatusCode()).contains("5.7.1");
         assertThat(ledger.contentCommitted()).isFalse();
         server.awaitScriptsFinished(java.time.Duration.ofSeconds(2));
-        assertThat(rest.get(0)).isEmpty();
+        List<String> rest = linesAfter("DATA", 0);
+        assertThat(rest).isEmpty();
     }
 
     @Test
     void aRefusedRsetEndsTheFlightAndTheNextMessageIsNotSent() throws Exception {
-        server.enqueue(s -> {
-            greet(s, D_EHLO);
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("250 2.1.0 Ok");
-            assertThat(s.readLine()).startsWith("RCPT TO:<");
-            s.reply("550 5.1.1 User unknown");
-            assertThat(s.readLine()).isEqualTo("DATA");
-            s.reply("554 5.5.1 Error: no valid recipients");
-            // the first transaction failed: the next envelope comes after RSET
-            assertThat(s.readLine()).isEqualTo("RSET");
-            s.reply("502 5.5.2 RSET not implemented");
-            drain(s);
-        });
+        server.enqueue(SmtpScript.create().greeting().ehlo(D_EHLO)
+                .expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok")
+                .expectPrefix("RCPT TO:<").reply("550 5.1.1 User unknown")
+                .expect("DATA").reply("554 5.5.1 Error: no valid recipients")
+                // the first transaction failed: the next envelope comes after RSET
+                .expect("RSET").reply("502 5.5.2 RSET not implemented")
+                .readUntilClose());
         List<MessageLedger> ledgers;
         try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             ledgers = c.send(List.of(message(500, rcpt(1)), message(500, rcpt(2))));
@@ -181,17 +156,12 @@ class OutOfStepReplyTest {
 
     @Test
     void lastChunkAcceptedThoughNoRecipientWasRetiresTheConnection() throws Exception {
-        server.enqueue(s -> {
-            greet(s, CHUNKING_EHLO);
-            assertThat(s.readLine()).startsWith("MAIL FROM:<");
-            s.reply("250 2.1.0 Ok");
-            assertThat(s.readLine()).startsWith("RCPT TO:<");
-            s.reply("550 5.1.1 User unknown");
-            String bdat = s.readLine();
-            s.readExactly(Integer.parseInt(bdat.split(" ")[1]));
-            s.reply("250 OK id=1a2b3c");
-            drain(s);
-        });
+        server.enqueue(SmtpScript.create().greeting().ehlo(CHUNKING_EHLO)
+                .expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok")
+                .expectPrefix("RCPT TO:<").reply("550 5.1.1 User unknown")
+                .expectPrefix("BDAT ").readChunk()
+                .reply("250 OK id=1a2b3c")
+                .readUntilClose());
         MessageLedger ledger;
         try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
             ledger = c.send(List.of(message(300, rcpt(1)))).get(0);

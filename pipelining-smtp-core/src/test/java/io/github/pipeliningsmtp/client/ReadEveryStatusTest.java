@@ -1,57 +1,44 @@
 package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
 import static io.github.pipeliningsmtp.client.Fixtures.message;
 import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
-import io.github.pipeliningsmtp.testing.ServerSession;
-import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayList;
+import io.github.pipeliningsmtp.testing.ScriptedSmtpServerExtension;
+import io.github.pipeliningsmtp.testing.SmtpScript;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** C04 pipeline-read-every-status: every reply of a group is read and paired in order, even after errors. */
+/**
+ * C04 pipeline-read-every-status: every reply of a group is read and paired in order, even after errors.
+ * The server is declarative ({@link SmtpScript}); the extension fails a test that leaks a connection or
+ * whose script saw another command than expected.
+ */
+@ExtendWith(ScriptedSmtpServerExtension.class)
 class ReadEveryStatusTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private static final SmtpScript GREET = SmtpScript.create().greeting().ehlo(D_EHLO);
+    private static final SmtpScript QUIT = SmtpScript.create().expect("QUIT").reply("221 2.0.0 Bye").closeFin();
 
-    @AfterEach
-    void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
-    }
-
-    /** Replies to one transaction as they come: RCPT replies from the list, then 354 and the end of data. */
-    private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData) throws IOException {
-        transaction(s, rcptReplies, endOfData, new boolean[1]);
+    /** One transaction: RCPT replies from the list, then 354, the content (stored) and the end of data. */
+    private static SmtpScript transaction(List<String> rcptReplies, String endOfData) {
+        return transaction(rcptReplies, endOfData, new boolean[1]);
     }
 
     /** As above; {@code inputBeforeFinalReply[0]} tells whether more input had arrived before the end-of-data reply. */
-    private static void transaction(ServerSession s, List<String> rcptReplies, String endOfData,
-                                    boolean[] inputBeforeFinalReply) throws IOException {
-        List<String> rcpts = new ArrayList<>();
-        String mail = s.readLine();
-        assertThat(mail).startsWith("MAIL FROM:<");
-        s.reply("250 2.1.0 Ok");
+    private static SmtpScript transaction(List<String> rcptReplies, String endOfData, boolean[] inputBeforeFinalReply) {
+        SmtpScript script = SmtpScript.create().expectPrefix("MAIL FROM:<").reply("250 2.1.0 Ok");
         for (String reply : rcptReplies) {
-            String line = s.readLine();
-            assertThat(line).startsWith("RCPT TO:<");
-            s.reply(reply);
-            if (reply.startsWith("2")) {
-                rcpts.add(line.substring(9, line.length() - 1));
-            }
+            script = script.expectPrefix("RCPT TO:<").reply(reply);
         }
-        assertThat(s.readLine()).isEqualTo("DATA");
-        s.reply("354 End data with <CR><LF>.<CR><LF>");
-        byte[] content = s.readData();
-        s.store("sender@example.com", rcpts, content);
-        inputBeforeFinalReply[0] = s.inputBuffered();
-        s.reply(endOfData);
+        return script.expect("DATA").reply("354 End data with <CR><LF>.<CR><LF>")
+                .readData()
+                .perform(s -> inputBeforeFinalReply[0] = s.inputBuffered())
+                .reply(endOfData);
     }
 
     private static final List<String> MESSAGE_1_REPLIES = List.of("250 2.1.5 Ok",
@@ -59,14 +46,12 @@ class ReadEveryStatusTest {
             "450 4.2.0 <rcpt-3@example.net>: Recipient address rejected: Greylisted", "250 2.1.5 Ok");
 
     @Test
-    void twoSendsOnOneConnectionKeepRepliesPaired() throws Exception {
+    void twoSendsOnOneConnectionKeepRepliesPaired(ScriptedSmtpServer server) throws Exception {
         boolean[] mail2Early = {false};
-        server.enqueue(s -> {
-            greet(s, D_EHLO);
-            transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early);
-            transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
-            Fixtures.quit(s);
-        });
+        server.enqueue(GREET
+                .then(transaction(MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early))
+                .then(transaction(List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2"))
+                .then(QUIT));
         try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
             MessageLedger first = connection.send(List.of(message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)))).get(0);
             MessageLedger second = connection.send(List.of(message(1024, rcpt(5)))).get(0);
@@ -79,13 +64,11 @@ class ReadEveryStatusTest {
     }
 
     @Test
-    void oneBatchPipelinesTheSecondEnvelopeBehindTheFirstContent() throws Exception {
-        server.enqueue(s -> {
-            greet(s, D_EHLO);
-            transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1");
-            transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
-            Fixtures.quit(s);
-        });
+    void oneBatchPipelinesTheSecondEnvelopeBehindTheFirstContent(ScriptedSmtpServer server) throws Exception {
+        server.enqueue(GREET
+                .then(transaction(MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1"))
+                .then(transaction(List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2"))
+                .then(QUIT));
         try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
             List<MessageLedger> ledgers = connection.send(List.of(
                     message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)), message(1024, rcpt(5))));

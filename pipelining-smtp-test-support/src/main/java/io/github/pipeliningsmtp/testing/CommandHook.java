@@ -9,12 +9,12 @@ import java.util.List;
 @FunctionalInterface
 public interface CommandHook {
 
-  /**
-   * Handles a command line.
-   *
-   * @return null to let the standard session handle the command; an empty list when the hook
-   *     handled it completely (it may have used the session to read and write); otherwise the reply
-   *     lines to write instead of the standard handling (after any held replies, in one write)
-   */
-  List<String> onCommand(ServerSession session, String line) throws Exception;
+    /**
+     * Handles a command line.
+     *
+     * @return null to let the standard session handle the command; an empty list when the hook
+     *     handled it completely (it may have used the session to read and write); otherwise the reply
+     *     lines to write instead of the standard handling (after any held replies, in one write)
+     */
+    List<String> onCommand(ServerSession session, String line) throws Exception;
 }

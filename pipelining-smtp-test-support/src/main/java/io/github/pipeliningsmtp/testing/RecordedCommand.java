@@ -10,9 +10,9 @@ package io.github.pipeliningsmtp.testing;
  */
 public record RecordedCommand(int connectionIndex, int readIndex, String line) {
 
-  /** Returns the upper-cased first word of the line, e.g. {@code "MAIL"} for {@code "mail FROM:<a@b>"}. */
-  public String verb() {
-    int space = line.indexOf(' ');
-    return (space < 0 ? line : line.substring(0, space)).toUpperCase(java.util.Locale.ROOT);
-  }
+    /** Returns the upper-cased first word of the line, e.g. {@code "MAIL"} for {@code "mail FROM:<a@b>"}. */
+    public String verb() {
+        int space = line.indexOf(' ');
+        return (space < 0 ? line : line.substring(0, space)).toUpperCase(java.util.Locale.ROOT);
+    }
 }

@@ -12,26 +12,26 @@ import java.util.Objects;
  */
 public record RelayOptions(Duration delay, boolean insertPipelining) {
 
-  /** Validates the delay. */
-  public RelayOptions {
-    Objects.requireNonNull(delay);
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("delay must not be negative");
+    /** Validates the delay. */
+    public RelayOptions {
+        Objects.requireNonNull(delay);
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative");
+        }
     }
-  }
 
-  /** Returns the defaults: no delay, PIPELINING inserted. */
-  public static RelayOptions defaults() {
-    return new RelayOptions(Duration.ZERO, true);
-  }
+    /** Returns the defaults: no delay, PIPELINING inserted. */
+    public static RelayOptions defaults() {
+        return new RelayOptions(Duration.ZERO, true);
+    }
 
-  /** Returns a copy with the given one-way delay. */
-  public RelayOptions withDelay(Duration newDelay) {
-    return new RelayOptions(newDelay, insertPipelining);
-  }
+    /** Returns a copy with the given one-way delay. */
+    public RelayOptions withDelay(Duration newDelay) {
+        return new RelayOptions(newDelay, insertPipelining);
+    }
 
-  /** Returns a copy that does (or does not) insert PIPELINING into EHLO replies. */
-  public RelayOptions withInsertPipelining(boolean insert) {
-    return new RelayOptions(delay, insert);
-  }
+    /** Returns a copy that does (or does not) insert PIPELINING into EHLO replies. */
+    public RelayOptions withInsertPipelining(boolean insert) {
+        return new RelayOptions(delay, insert);
+    }
 }

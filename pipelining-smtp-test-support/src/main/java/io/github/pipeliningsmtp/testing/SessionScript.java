@@ -9,10 +9,10 @@ package io.github.pipeliningsmtp.testing;
 @FunctionalInterface
 public interface SessionScript {
 
-  /**
-   * Runs the conversation on one connection. An {@link java.io.EOFException} or a
-   * {@link java.net.SocketException} (client went away) is expected and not recorded as a script
-   * error; any other exception is recorded in {@link ScriptedSmtpServer#scriptErrors()}.
-   */
-  void run(ServerSession session) throws Exception;
+    /**
+     * Runs the conversation on one connection. An {@link java.io.EOFException} or a
+     * {@link java.net.SocketException} (client went away) is expected and not recorded as a script
+     * error; any other exception is recorded in {@link ScriptedSmtpServer#scriptErrors()}.
+     */
+    void run(ServerSession session) throws Exception;
 }
