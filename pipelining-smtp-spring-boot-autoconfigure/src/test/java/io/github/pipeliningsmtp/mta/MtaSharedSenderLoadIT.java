@@ -30,7 +30,7 @@ import org.springframework.mail.javamail.MimeMessageHelper;
  * open, and none is left borrowed.
  */
 @Tag("mta")
-class MtaSharedSenderLoadTest {
+class MtaSharedSenderLoadIT {
 
     @Test
     @Timeout(300)
@@ -92,7 +92,7 @@ class MtaSharedSenderLoadTest {
         List<MtaServer.Delivery> stored = mta.awaitDeliveries(c -> c.contains("X-Run: " + run), total,
                 Duration.ofSeconds(120), Duration.ofSeconds(1));
         long deliveredMillis = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("[MtaSharedSenderLoadTest] " + total + " messages from " + threads
+        System.out.println("[MtaSharedSenderLoadIT] " + total + " messages from " + threads
                 + " threads, pool of 4: all 250 after " + sentMillis + " ms, all in the maildir after "
                 + deliveredMillis + " ms; most connections open at once: " + max.get());
         assertThat(stored).hasSize(total);

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * has no CHUNKING/SIZE support (another branch adds it); Postfix advertises both, checked below.
  */
 @Tag("mta")
-class MtaInteropTest {
+class MtaInteropIT {
 
     private static final String SENDER = "sender@example.com";
     private final String run = UUID.randomUUID().toString();
@@ -85,7 +85,7 @@ class MtaInteropTest {
             roundTrips = c.roundTrips() - before;
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
         }
-        System.out.println("[MtaInteropTest] " + n + " messages pipelined over STARTTLS to Postfix"
+        System.out.println("[MtaInteropIT] " + n + " messages pipelined over STARTTLS to Postfix"
                 + (chunking ? " with BDAT" : " with DATA") + " in " + roundTrips + " round trips");
         assertThat(roundTrips).isLessThanOrEqualTo(n + 2);
         for (int i = 0; i < n; i++) {
