@@ -5,6 +5,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,7 +116,7 @@ public final class KeptTransactionScenario {
 
     /** Settings for the scenario: the test resolver and timeouts, chunks of 256 octets (each message has several). */
     public static ConnectionSettings.Builder settings(ScriptedSmtpServer server, SmtpEventListener listener) {
-        return Fixtures.settings(server).chunkSize(256).eventListener(listener);
+        return ClientFixtures.settings(server).chunkSize(256).eventListener(listener);
     }
 
     /** Messages {@code from} to {@code to - 1}; those in {@code refused} are marked to be refused at the given point. */
@@ -129,7 +130,7 @@ public final class KeptTransactionScenario {
                     : new String[] {"rcpt-" + i + "@example.net"};
             String content = "From: " + sender + "\r\nTo: " + String.join(", ", to2) + "\r\nSubject: message " + i
                     + "\r\nX-Seq: " + i + "\r\n" + (r && refusal == Refusal.END_OF_DATA ? "X-Refuse: yes\r\n" : "")
-                    + "\r\n" + Fixtures.body(700);
+                    + "\r\n" + ClientFixtures.body(700);
             list.add(new OutgoingMessage(Envelope.of(sender, to2),
                     MessageContent.of(content.getBytes(StandardCharsets.UTF_8))));
         }

@@ -1,14 +1,15 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,11 +29,11 @@ class OutOfStepReplyTest {
     private static final String[] CHUNKING_EHLO = {"250-mail.example.com", "250-PIPELINING", "250-CHUNKING",
         "250-8BITMIME", "250 ENHANCEDSTATUSCODES"};
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     /** Reads what the client still writes until it closes; returns the lines. */
@@ -67,7 +68,7 @@ class OutOfStepReplyTest {
         });
         List<MessageLedger> ledgers;
         SmtpConnection.State state;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledgers = c.send(List.of(message(500, rcpt(1)), message(500, rcpt(2)), message(500, rcpt(3))));
             state = c.state();
         }
@@ -108,7 +109,7 @@ class OutOfStepReplyTest {
             drain(s);
         });
         List<MessageLedger> ledgers;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunking(true).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).chunking(true).build())) {
             assertThat(c.isChunking()).isTrue();
             ledgers = c.send(List.of(message(300, rcpt(1)), message(300, rcpt(2)), message(300, rcpt(3))));
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
@@ -134,7 +135,7 @@ class OutOfStepReplyTest {
             rest.add(drain(s));
         });
         MessageLedger ledger;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledger = c.send(List.of(message(500, rcpt(1)))).get(0);
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         }
@@ -166,7 +167,7 @@ class OutOfStepReplyTest {
             drain(s);
         });
         List<MessageLedger> ledgers;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledgers = c.send(List.of(message(500, rcpt(1)), message(500, rcpt(2))));
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         }
@@ -193,7 +194,7 @@ class OutOfStepReplyTest {
             drain(s);
         });
         MessageLedger ledger;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).chunking(true).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).chunking(true).build())) {
             ledger = c.send(List.of(message(300, rcpt(1)))).get(0);
             assertThat(c.state()).as("a 250 for a transaction without recipients: out of step")
                     .isEqualTo(SmtpConnection.State.BROKEN);

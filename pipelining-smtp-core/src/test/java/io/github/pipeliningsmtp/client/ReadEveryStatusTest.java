@@ -1,14 +1,15 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,11 +20,11 @@ import org.junit.jupiter.api.Test;
 /** C04 pipeline-read-every-status: every reply of a group is read and paired in order, even after errors. */
 class ReadEveryStatusTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     /** Replies to one transaction as they come: RCPT replies from the list, then 354 and the end of data. */
@@ -65,9 +66,9 @@ class ReadEveryStatusTest {
             greet(s, D_EHLO);
             transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early);
             transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
-        try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection connection = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MessageLedger first = connection.send(List.of(message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)))).get(0);
             MessageLedger second = connection.send(List.of(message(1024, rcpt(5)))).get(0);
             assertFirst(first);
@@ -84,9 +85,9 @@ class ReadEveryStatusTest {
             greet(s, D_EHLO);
             transaction(s, MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1");
             transaction(s, List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
-        try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection connection = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             List<MessageLedger> ledgers = connection.send(List.of(
                     message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)), message(1024, rcpt(5))));
             assertFirst(ledgers.get(0));

@@ -9,6 +9,7 @@ import io.github.pipeliningsmtp.pool.PoolListener;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -34,7 +35,7 @@ class PipelinedMailSenderTest {
     private void start(StandardSession session, int maxConnections) throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(session);
-        sender = Senders.sender(Senders.settings(server.port()).build(), maxConnections, PoolListener.NONE);
+        sender = Senders.sender(ClientFixtures.settings(server.port()).build(), maxConnections, PoolListener.NONE);
     }
 
     @AfterEach
@@ -163,7 +164,7 @@ class PipelinedMailSenderTest {
     void refusedAuthenticationIsAMailAuthenticationException() throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(StandardSession.builder().credentials("user@example.com", "right").build());
-        sender = Senders.sender(Senders.settings(server.port()).allowPlaintextAuth(true)
+        sender = Senders.sender(ClientFixtures.settings(server.port()).allowPlaintextAuth(true)
                 .credentials(io.github.pipeliningsmtp.client.Credentials.password("user@example.com", "wrong"))
                 .build(), 1, PoolListener.NONE);
         assertThatThrownBy(() -> sender.send(message(1, "a@example.net")))
@@ -177,7 +178,7 @@ class PipelinedMailSenderTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        sender = Senders.sender(Senders.settings(port).build(), 2, PoolListener.NONE);
+        sender = Senders.sender(ClientFixtures.settings(port).build(), 2, PoolListener.NONE);
         MimeMessage a = message(1, "a@example.net");
         MimeMessage b = message(2, "b@example.net");
         MailSendException e = org.junit.jupiter.api.Assertions.assertThrows(MailSendException.class,

@@ -5,24 +5,16 @@ import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.pool.PoolListener;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Builds senders for tests against a scripted server on 127.0.0.1 (mail.example.com). */
+/**
+ * Builds senders for tests against a scripted server on 127.0.0.1 (mail.example.com); the client
+ * settings come from core's {@link io.github.pipeliningsmtp.testkit.ClientFixtures}.
+ */
 final class Senders {
 
     private Senders() {
-    }
-
-    static ConnectionSettings.Builder settings(int port) {
-        return ConnectionSettings.builder("mail.example.com", port)
-                .resolver(host -> new InetAddress[] {InetAddress.getLoopbackAddress()})
-                .connectTimeout(Duration.ofSeconds(2))
-                .greetingTimeout(Duration.ofSeconds(5))
-                .commandTimeout(Duration.ofSeconds(5))
-                .dataTimeout(Duration.ofSeconds(10))
-                .ehloName("client.example.org");
     }
 
     static PipelinedMailSender sender(ConnectionSettings settings, int maxConnections, PoolListener listener) {

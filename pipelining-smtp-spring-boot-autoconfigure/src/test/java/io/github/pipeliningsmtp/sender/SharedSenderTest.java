@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ class SharedSenderTest {
                 return null;
             }).build());
             Senders.ConnectionCounter counter = new Senders.ConnectionCounter();
-            PipelinedMailSender sender = Senders.sender(Senders.settings(server.port()).build(), 4,
+            PipelinedMailSender sender = Senders.sender(ClientFixtures.settings(server.port()).build(), 4,
                     Duration.ofSeconds(30), counter);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> futures = new ArrayList<>();
