@@ -28,6 +28,9 @@ public final class ClientFixtures {
         "250-ENHANCEDSTATUSCODES", "250 AUTH PLAIN LOGIN"};
     public static final String[] D_EHLO_NO_PIPELINING = {"250-mail.example.com", "250-SIZE 10485760", "250-8BITMIME",
         "250-ENHANCEDSTATUSCODES", "250 AUTH PLAIN LOGIN"};
+    /** D-EHLO without SIZE, so no pre-scan of the content happens. */
+    public static final String[] EHLO_NO_SIZE = {"250-mail.example.com", "250-PIPELINING", "250-8BITMIME",
+        "250-ENHANCEDSTATUSCODES", "250 AUTH PLAIN LOGIN"};
 
     private ClientFixtures() {
     }
@@ -77,9 +80,21 @@ public final class ClientFixtures {
     }
 
     public static OutgoingMessage message(String body, String... recipients) {
+        return messageFrom(SENDER, body, recipients);
+    }
+
+    /**
+     * A text/plain message of about {@code size} octets whose envelope sender is {@code from} (the
+     * From header stays {@link #SENDER}); {@code ""} is the null reverse-path.
+     */
+    public static OutgoingMessage message(String from, int size, String... recipients) {
+        return messageFrom(from, body(size), recipients);
+    }
+
+    private static OutgoingMessage messageFrom(String from, String body, String... recipients) {
         String content = "From: " + SENDER + "\r\nTo: " + String.join(", ", recipients)
                 + "\r\nSubject: test\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body;
-        return new OutgoingMessage(Envelope.of(SENDER, recipients),
+        return new OutgoingMessage(Envelope.of(from, recipients),
                 MessageContent.of(content.getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -1,7 +1,7 @@
 package io.github.pipeliningsmtp.attack;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
@@ -20,6 +20,7 @@ import io.github.pipeliningsmtp.pool.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ContentFailureAttackTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;
 
     @AfterEach
@@ -55,17 +56,17 @@ class ContentFailureAttackTest {
             }
             throw new MessagingException("attachment could not be read");
         };
-        return new OutgoingMessage(Envelope.of(AttackSupport.SENDER, to), content);
+        return new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, to), content);
     }
 
     @Test
     void theMessageAfterABrokenContentIsStillDelivered() throws Exception {
         server.setDefaultScript(new StandardSession());
-        pool = new SmtpConnectionPool(AttackSupport.settings(server).build(),
+        pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(),
                 PoolSettings.builder().maxConnections(1).build());
         PooledDelivery delivery = new PooledDelivery(pool);
-        List<OutgoingMessage> batch = List.of(AttackSupport.message(500, rcpt(1)), failingMidway(rcpt(2)),
-                AttackSupport.message(500, rcpt(3)), AttackSupport.message(500, rcpt(4)));
+        List<OutgoingMessage> batch = List.of(ClientFixtures.message(500, rcpt(1)), failingMidway(rcpt(2)),
+                ClientFixtures.message(500, rcpt(3)), ClientFixtures.message(500, rcpt(4)));
         List<MessageLedger> ledgers = delivery.deliver(batch, DeliveryPolicy.PARTIAL).ledgers();
 
         assertThat(ledgers.get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
@@ -103,7 +104,7 @@ class ContentFailureAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).chunking(true).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).chunking(true).build());
         long start = System.nanoTime();
         MessageLedger ledger = c.send(List.of(failingMidway(rcpt(1)))).get(0);
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -1,9 +1,9 @@
 package io.github.pipeliningsmtp.attack;
 
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.message;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.recipients;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.runner;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.settled;
+import static io.github.pipeliningsmtp.sender.Senders.message;
+import static io.github.pipeliningsmtp.sender.Senders.recipients;
+import static io.github.pipeliningsmtp.sender.Senders.runner;
+import static io.github.pipeliningsmtp.sender.Senders.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

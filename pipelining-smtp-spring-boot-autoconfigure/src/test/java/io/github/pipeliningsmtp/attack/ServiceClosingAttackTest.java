@@ -1,8 +1,8 @@
 package io.github.pipeliningsmtp.attack;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.EHLO_NO_SIZE;
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.EHLO_NO_SIZE;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.Envelope;
@@ -15,6 +15,7 @@ import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class ServiceClosingAttackTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -66,9 +67,9 @@ class ServiceClosingAttackTest {
                 out.write(block);
             }
         };
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         MessageLedger ledger = c.send(List.of(new OutgoingMessage(
-                Envelope.of(AttackSupport.SENDER, rcpt(1), rcpt(2)), big))).get(0);
+                Envelope.of(ClientFixtures.SENDER, rcpt(1), rcpt(2)), big))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         for (RecipientResult r : ledger.recipients()) {
@@ -84,7 +85,7 @@ class ServiceClosingAttackTest {
     @Test
     void aMultiLine421MidGroupIsReportedAsTheServerSaidIt() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.reply("250 2.1.0 Ok");
             s.readLine();
@@ -93,8 +94,8 @@ class ServiceClosingAttackTest {
             s.reply("421-4.3.2 Service shutting down", "421-4.3.2 for maintenance", "421 4.3.2 try later");
             s.closeFin();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(1024, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertThat(ledger.recipients().get(0).status()).isEqualTo(RecipientStatus.FAILED);
@@ -130,8 +131,8 @@ class ServiceClosingAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).chunking(true).chunkSize(1000).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(5000, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).chunking(true).chunkSize(1000).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(5000, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         for (RecipientResult r : ledger.recipients()) {

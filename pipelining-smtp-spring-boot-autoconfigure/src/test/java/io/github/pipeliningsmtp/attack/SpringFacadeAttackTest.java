@@ -1,7 +1,7 @@
 package io.github.pipeliningsmtp.attack;
 
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.message;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.runner;
+import static io.github.pipeliningsmtp.sender.Senders.message;
+import static io.github.pipeliningsmtp.sender.Senders.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

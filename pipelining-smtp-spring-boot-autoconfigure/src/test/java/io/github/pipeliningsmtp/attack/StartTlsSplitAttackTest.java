@@ -1,6 +1,6 @@
 package io.github.pipeliningsmtp.attack;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +14,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ class StartTlsSplitAttackTest {
 
     private static final TestCertificates CERTS = TestCertificates.create();
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -40,7 +41,7 @@ class StartTlsSplitAttackTest {
     }
 
     private ConnectionSettings settings() {
-        return AttackSupport.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .build();
@@ -76,13 +77,13 @@ class StartTlsSplitAttackTest {
         byte[] content = s.readData();
         s.store("sender@example.com", List.of(rcpt(1)), content);
         s.reply("250 2.0.0 queued");
-        AttackSupport.quit(s);
+        ClientFixtures.quit(s);
     }
 
     private void assertDelivered() throws Exception {
         try (SmtpConnection c = SmtpConnection.open(settings())) {
             assertThat(c.isTls()).isTrue();
-            MessageLedger ledger = c.send(List.of(AttackSupport.message(512, rcpt(1)))).get(0);
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(512, rcpt(1)))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         server.awaitScriptsFinished(Duration.ofSeconds(3));
