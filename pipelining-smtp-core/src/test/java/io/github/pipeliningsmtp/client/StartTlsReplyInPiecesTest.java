@@ -1,14 +1,9 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.client.ConnectionSettings;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
@@ -28,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * split across reads is legal (RFC 5321 §4.2); and when the injected bytes come in the same read
  * as the last piece of the 220, the client must still abort before the handshake.
  */
-class StartTlsSplitAttackTest {
+class StartTlsReplyInPiecesTest {
 
     private static final TestCertificates CERTS = TestCertificates.create();
 

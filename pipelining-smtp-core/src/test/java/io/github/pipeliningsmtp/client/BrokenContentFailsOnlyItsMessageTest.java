@@ -1,20 +1,9 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.FailureType;
-import io.github.pipeliningsmtp.client.MessageContent;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
@@ -34,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * it is delivered"; PooledDelivery: "Messages whose MAIL FROM was never written because the
  * connection ended first are sent on a new connection").
  */
-class ContentFailureAttackTest {
+class BrokenContentFailsOnlyItsMessageTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;

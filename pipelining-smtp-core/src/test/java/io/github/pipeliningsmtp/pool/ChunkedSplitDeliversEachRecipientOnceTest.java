@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.pool;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,9 +11,6 @@ import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.RecipientResult;
 import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.pool.PoolSettings;
-import io.github.pipeliningsmtp.pool.PooledDelivery;
-import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
@@ -35,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * content written more than once must be the same octets each time, every recipient is stored
  * exactly once, and all-or-nothing never delivers to only some recipients.
  */
-class ChunkingSplitAttackTest {
+class ChunkedSplitDeliversEachRecipientOnceTest {
 
     private static final String[] CHUNKING_EHLO = {"250-mail.example.com", "250-PIPELINING", "250-CHUNKING",
         "250-ENHANCEDSTATUSCODES", "250 8BITMIME"};

@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.pool;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,9 +8,6 @@ import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.MessageStatus;
 import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.pool.PoolSettings;
-import io.github.pipeliningsmtp.pool.PooledDelivery;
-import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ReplyFunction;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
@@ -23,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Envelope edge cases: null reverse-path, duplicate recipients, C19 variants (RCPTMAX=1, 452 first). */
-class EnvelopeAttackTest {
+class UnusualEnvelopesAreDeliveredTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;

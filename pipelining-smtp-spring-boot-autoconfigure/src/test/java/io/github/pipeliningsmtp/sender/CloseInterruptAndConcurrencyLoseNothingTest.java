@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.sender;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,8 +9,6 @@ import io.github.pipeliningsmtp.client.RecipientResult;
 import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
-import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
@@ -44,7 +42,7 @@ import org.springframework.mail.MailSendException;
  * SUCCEEDED, FAILED or UNKNOWN; FAILED is never stored; SUCCEEDED is stored exactly once; no pool
  * slot leaks (active 0 at the end); nothing hangs past its timeout.
  */
-class SenderLifecycleAttackTest {
+class CloseInterruptAndConcurrencyLoseNothingTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();
     private final List<PipelinedMailSender> senders = new ArrayList<>();

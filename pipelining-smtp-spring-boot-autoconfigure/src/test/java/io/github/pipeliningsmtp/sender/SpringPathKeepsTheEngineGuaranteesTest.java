@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.sender;
 
 import static io.github.pipeliningsmtp.sender.Senders.message;
 import static io.github.pipeliningsmtp.sender.Senders.runner;
@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pipeliningsmtp.autoconfigure.health.PipeliningSmtpHealthIndicator;
-import io.github.pipeliningsmtp.sender.PipelinedMailSender;
-import io.github.pipeliningsmtp.sender.SendReport;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerOptions;
@@ -42,7 +40,7 @@ import org.springframework.mail.javamail.MimeMessagePreparator;
 
 /** The Spring side: health with TLS, secrets on the Spring path, SimpleMailMessage, preparators, raw messages, pool limits, RSET. */
 @ExtendWith(OutputCaptureExtension.class)
-class SpringFacadeAttackTest {
+class SpringPathKeepsTheEngineGuaranteesTest {
 
     private static final String[] SECRETS = {"S3cret-Pa55", "UzNjcmV0LVBhNTU=",
         "AHVzZXJAZXhhbXBsZS5jb20AUzNjcmV0LVBhNTU=", "dXNlckBleGFtcGxlLmNvbQ=="};

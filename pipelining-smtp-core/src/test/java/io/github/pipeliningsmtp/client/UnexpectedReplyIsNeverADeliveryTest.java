@@ -1,14 +1,9 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
@@ -25,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * reply, is a protocol error that retires the connection", and C08 stale connections: replies that
  * make no sense or come unasked.
  */
-class UnexpectedReplyAttackTest {
+class UnexpectedReplyIsNeverADeliveryTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;

@@ -1,19 +1,10 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.EHLO_NO_SIZE;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.FailureType;
-import io.github.pipeliningsmtp.client.MessageContent;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Attack on C07 reply-421-mid-group (kind: the real reply hidden behind an I/O error, connection not closed):
  * variants the existing ServiceClosingTest does not script.
  */
-class ServiceClosingAttackTest {
+class ServiceClosingReplyIsThePrimaryErrorTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();
 

@@ -1,15 +1,10 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.EHLO_NO_SIZE;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testkit.ClientFixtures;
@@ -24,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * error must name the protocol problem, and no recipient may be SUCCEEDED unless the server's 250
  * to its end of data was read (nor FAILED when that 250 was read and the message stored).
  */
-class LongReplyLineAttackTest {
+class OverLongReplyLineRetiresConnectionTest {
 
     private static final String LONG = "250 2.1.5 " + "x".repeat(5000);
 

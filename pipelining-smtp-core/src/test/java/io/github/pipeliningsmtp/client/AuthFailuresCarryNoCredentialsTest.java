@@ -1,11 +1,9 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.client.Credentials;
-import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.SessionScript;
 import io.github.pipeliningsmtp.testkit.ClientFixtures;
@@ -17,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** C17 credentials-never-logged: no exception of any AUTH failure path carries the password or its encodings. */
-class AuthAttackTest {
+class AuthFailuresCarryNoCredentialsTest {
 
     private static final List<String> SECRETS = List.of("S3cret-Pa55", "UzNjcmV0LVBhNTU=",
             "AHVzZXJAZXhhbXBsZS5jb20AUzNjcmV0LVBhNTU=", "dXNlckBleGFtcGxlLmNvbQ==");
