@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C06, all-or-nothing variant: DATA waits for the RCPT replies; one refusal means no content, RSET,
+ * No lone dot when some recipients were accepted (docs/fault-kinds.md#no-lone-dot), all-or-nothing policy: DATA waits for the RCPT replies; one refusal means no content, RSET,
  * and every recipient reported not delivered with the refusal as the cause. The next message goes
  * through on the same connection.
  */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C05 all-rcpt-rejected-data-354: when no RCPT TO was accepted, the content is never sent: a lone
+ * All recipients refused, and a 354 anyway (docs/fault-kinds.md#all-recipients-refused): when no RCPT TO was accepted, the content is never sent: a lone
  * "." after a 354, nothing after a refused DATA (then RSET), and the RCPT errors stay the headline.
  */
 class AllRecipientsRefusedTest {

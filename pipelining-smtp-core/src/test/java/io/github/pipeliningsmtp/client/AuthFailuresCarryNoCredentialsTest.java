@@ -14,7 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C17 credentials-never-logged: no exception of any AUTH failure path carries the password or its encodings. */
+/**
+ * Credentials never logged (docs/fault-kinds.md#credentials-never-logged): no exception of any AUTH failure path
+ * carries the password or its encodings.
+ */
 class AuthFailuresCarryNoCredentialsTest {
 
     private static final List<String> SECRETS = List.of("S3cret-Pa55", "UzNjcmV0LVBhNTU=",

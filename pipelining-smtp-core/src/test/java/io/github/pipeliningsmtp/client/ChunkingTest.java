@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C13 bdat-no-dot-stuffing and the CHUNKING kind: exact octets in chunks, never dot-stuffed, one
+ * BDAT without dot-stuffing (docs/fault-kinds.md#bdat-exact-octets) and CHUNKING in general: exact octets in chunks, never dot-stuffed, one
  * LAST; a refused chunk fails the message and the connection goes on; a chunk without reply times
  * out; messages stream with few round trips.
  */

@@ -16,7 +16,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C17 credentials-never-logged: AUTH PLAIN, LOGIN, XOAUTH2 and a refusal, with wire logging at TRACE. */
+/**
+ * Credentials never logged (docs/fault-kinds.md#credentials-never-logged): AUTH PLAIN, LOGIN, XOAUTH2 and a
+ * refusal, with wire logging at TRACE.
+ */
 class CredentialsNeverLoggedTest {
 
     private static final String USER = "user@example.com";

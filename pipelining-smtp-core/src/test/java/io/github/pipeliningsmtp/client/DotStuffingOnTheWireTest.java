@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** C12 dot-stuffing-and-terminator, on the wire, with and without PIPELINING. */
+/** Dot-stuffing and the end-of-data line (docs/fault-kinds.md#dot-stuffing), on the wire, with and without PIPELINING. */
 class DotStuffingOnTheWireTest {
 
     private static final String BODY = ".first line starts with dot\n.\n..\n...\nx\n.foo\n\r\n.\r\n\n.";

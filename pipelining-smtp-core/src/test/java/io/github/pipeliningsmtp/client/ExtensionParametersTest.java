@@ -19,7 +19,10 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** SMTPUTF8 (C01 variant B), SIZE, 8BITMIME and DSN parameters: used when offered, refused locally when needed and not. */
+/**
+ * SMTPUTF8 (with UTF-8 recipients in a large group: docs/fault-kinds.md#pipeline-framing), SIZE, 8BITMIME and DSN
+ * parameters: used when offered, refused locally when needed and not.
+ */
 class ExtensionParametersTest {
 
     private ScriptedSmtpServer server;
@@ -52,7 +55,7 @@ class ExtensionParametersTest {
     }
 
     @Test
-    void c01b_460Utf8RecipientsWithSmtpUtf8() throws Exception {
+    void groupOf460Utf8RecipientsWithSmtpUtf8() throws Exception {
         start("250-mail.example.com", "250-PIPELINING", "250-SMTPUTF8", "250 8BITMIME");
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < 460; i++) {

@@ -18,7 +18,10 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C18 crlf-injection-in-envelope: nothing an attacker puts in an address, parameter or header becomes a command or header. */
+/**
+ * CR/LF injection in the envelope (docs/fault-kinds.md#crlf-injection): nothing an attacker puts in an address,
+ * parameter or header becomes a command or header.
+ */
 class InjectionTest {
 
     private static final String ATTACKER = "attacker@example.org";

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * C01 pipeline-large-group-framing (variant A) and C02 pipeline-window-deadlock: groups of hundreds
+ * Pipeline framing (docs/fault-kinds.md#pipeline-framing) and write deadlock (docs/fault-kinds.md#write-deadlock): groups of hundreds
  * or thousands of commands keep their framing whatever the buffer boundaries, and a server that
  * blocks writing replies while the client is still writing never deadlocks the client.
  */
@@ -61,7 +61,7 @@ class LargeGroupTest {
     }
 
     @Test
-    void c01_460RecipientsWithEveryBufferOffsetKeepTheirFraming() throws Exception {
+    void groupOf460RecipientsKeepsItsFramingAtEveryBufferOffset() throws Exception {
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < 460; i++) {
             recipients.add(String.format("r-%03d-%s@example.net", i, "x".repeat(i % 38)));
@@ -111,7 +111,7 @@ class LargeGroupTest {
 
     @Test
     @Timeout(60)
-    void c02_3000RecipientsAgainstAServerThatBlocksWritingRepliesDoNotDeadlock() throws Exception {
+    void groupOf3000RecipientsAgainstAServerThatBlocksWritingRepliesDoesNotDeadlock() throws Exception {
         List<String> recipients = new ArrayList<>();
         for (int i = 1; i <= 3000; i++) {
             recipients.add(String.format("rcpt-%04d@example.net", i));

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C04 / DESIGN "a malformed reply is a protocol error that retires the connection": a reply line
+ * Read every status and replies out of step (docs/fault-kinds.md#read-every-status,
+ * docs/fault-kinds.md#replies-out-of-step: "a malformed reply is a protocol error that retires the
+ * connection"): a reply line
  * over the decoder's 4,096-octet bound arrives mid-group. The connection must be retired, the
  * error must name the protocol problem, and no recipient may be SUCCEEDED unless the server's 250
  * to its end of data was read (nor FAILED when that 250 was read and the message stored).

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C06 never-lone-dot-with-accepted-rcpt: DATA is pipelined with the RCPTs; when one RCPT is refused
+ * No lone dot when some recipients were accepted (docs/fault-kinds.md#no-lone-dot): DATA is pipelined with the RCPTs; when one RCPT is refused
  * and others accepted, the whole content is still sent (partial delivery, RFC 5321 §3.3).
  */
 class PartialDeliveryTest {

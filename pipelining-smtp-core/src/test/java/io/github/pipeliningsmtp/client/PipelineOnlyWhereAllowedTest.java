@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C03 pipeline-only-where-allowed: commands that end a group (EHLO, STARTTLS, AUTH and each SASL
+ * Pipelining only where allowed (docs/fault-kinds.md#pipeline-only-where-allowed): commands that end a group (EHLO, STARTTLS, AUTH and each SASL
  * response, DATA, QUIT) are written only after the previous reply, and nothing is pipelined to a
  * server that does not advertise PIPELINING. The server is the strict {@link StandardSession}: it
  * checks for buffered input before each of those replies and records an "improper pipelining" (or

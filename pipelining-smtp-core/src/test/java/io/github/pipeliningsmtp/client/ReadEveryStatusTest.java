@@ -17,7 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C04 pipeline-read-every-status: every reply of a group is read and paired in order, even after errors. */
+/**
+ * Read every status (docs/fault-kinds.md#read-every-status): every reply of a group is read and paired in
+ * order, even after errors.
+ */
 class ReadEveryStatusTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Attack on C07 reply-421-mid-group (kind: the real reply hidden behind an I/O error, connection not closed):
+ * 421 in the middle of a group (docs/fault-kinds.md#service-closing-mid-group; the real reply hidden behind an
+ * I/O error, the connection not closed):
  * variants the existing ServiceClosingTest does not script.
  */
 class ServiceClosingReplyIsThePrimaryErrorTest {
@@ -31,7 +32,7 @@ class ServiceClosingReplyIsThePrimaryErrorTest {
     /**
      * The server accepts DATA with 354 and at once sends 421 (same segment), then resets the
      * connection while the client is still streaming a large body. The 421 is already in the
-     * client's buffer: it must be the primary error, not the write's "connection reset" (C07 c:
+     * client's buffer: it must be the primary error, not the write's "connection reset" (the kind's rule:
      * "{..., 421, ...} as the primary error; the I/O error may be attached as cause or suppressed").
      */
     @Test

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C07 reply-421-mid-group: a 421 (or a reset) in the middle of a group is reported as the server
+ * 421 in the middle of a group (docs/fault-kinds.md#service-closing-mid-group): a 421 (or a reset) in the middle of a group is reported as the server
  * said it, the connection is closed and never reused, and nothing is reported SUCCEEDED.
  */
 class ServiceClosingTest {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C11 greeting-timeout-no-socket-leak, at the connection level: a silent server, a 554 greeting,
+ * Greeting timeout and socket leak (docs/fault-kinds.md#session-start-failure), at the connection level: a silent server, a 554 greeting,
  * an unanswered EHLO and a refused connect each fail fast with an exception that names what was
  * awaited, and the socket is closed at once. Timeouts are scaled down to keep the test fast.
  */

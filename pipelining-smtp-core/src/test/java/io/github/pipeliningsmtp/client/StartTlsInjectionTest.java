@@ -19,7 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C14 starttls-buffered-plaintext-injection. The project takes the preferred outcome: bytes that
+ * STARTTLS and plaintext injected before the handshake (docs/fault-kinds.md#starttls-injection). The project
+ * takes the stricter outcome: bytes that
  * arrive with the 220 reply to STARTTLS (before the handshake) abort the connection with a protocol
  * error, and nothing more is written. When the session goes on normally, every capability learnt
  * before TLS is forgotten: only the post-TLS EHLO counts.

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C15 starttls-required-no-downgrade: a server that strips STARTTLS (A), refuses it with 454 (B) or
+ * STARTTLS downgrade (docs/fault-kinds.md#starttls-downgrade): a server that strips STARTTLS (A), refuses it with 454 (B) or
  * answers 220 and then sends garbage instead of a ServerHello (C). With STARTTLS_REQUIRED every
  * variant fails before AUTH or MAIL is written; with STARTTLS_OPPORTUNISTIC and credentials, AUTH is
  * still refused over plaintext unless plaintext AUTH is explicitly allowed. The server script

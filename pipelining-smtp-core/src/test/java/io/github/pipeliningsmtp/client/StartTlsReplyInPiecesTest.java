@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C14 (kind: STARTTLS reply and plaintext injection). The existing tests send the 220 and the
+ * STARTTLS and plaintext injected before the handshake (docs/fault-kinds.md#starttls-injection). StartTlsInjectionTest sends the 220 and the
  * injected bytes in one segment. Here the 220 itself arrives in pieces (split inside the line,
  * and as a multi-line 220 one line per segment): the session must still work, because a reply
  * split across reads is legal (RFC 5321 §4.2); and when the injected bytes come in the same read

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * C16 tls-hostname-verification, for STARTTLS and implicit TLS: a certificate from the trusted CA
+ * TLS host name verification (docs/fault-kinds.md#tls-hostname-verification), for STARTTLS and implicit TLS: a certificate from the trusted CA
  * for another name (1), a self-signed one (2) and an expired one (3) all fail the handshake with
  * hostname verification on (the default); no post-TLS EHLO, AUTH or MAIL is written and the
  * connection is closed. Only {@code verifyHostname(false)} lets variant 1 through; 2 and 3 still

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C04 pipeline-read-every-status / DESIGN "A reply to a command that was never sent, or a malformed
- * reply, is a protocol error that retires the connection", and C08 stale connections: replies that
+ * Read every status and replies out of step (docs/fault-kinds.md#read-every-status,
+ * docs/fault-kinds.md#replies-out-of-step: "a reply to a command that was never sent, or a malformed
+ * reply, is a protocol error that retires the connection"), and stale pooled connections
+ * (docs/fault-kinds.md#stale-pooled-connection): replies that
  * make no sense or come unasked.
  */
 class UnexpectedReplyIsNeverADeliveryTest {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C13 (CHUNKING) crossed with C04 (all-or-nothing) and C19 (452 too many recipients / RCPTMAX):
+ * BDAT without dot-stuffing (docs/fault-kinds.md#bdat-exact-octets) crossed with the all-or-nothing policy
+ * (docs/fault-kinds.md#read-every-status) and too many recipients (452, RCPTMAX; docs/fault-kinds.md#too-many-recipients):
  * content written more than once must be the same octets each time, every recipient is stored
  * exactly once, and all-or-nothing never delivers to only some recipients.
  */
@@ -232,7 +233,7 @@ class ChunkedSplitDeliversEachRecipientOnceTest {
     }
 
     /**
-     * All-or-nothing (C04) with a server that refuses recipients beyond 2 with 452, a refused fifth
+     * All-or-nothing with a server that refuses recipients beyond 2 with 452, a refused fifth
      * recipient: either every recipient is delivered or none is. Delivering to some and reporting the
      * rest FAILED is exactly what all-or-nothing forbids.
      */

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Envelope edge cases: null reverse-path, duplicate recipients, C19 variants (RCPTMAX=1, 452 first). */
+/**
+ * Envelope edge cases: null reverse-path, duplicate recipients, and too many recipients
+ * (docs/fault-kinds.md#too-many-recipients: RCPTMAX=1, a 452 for the first recipient).
+ */
 class UnusualEnvelopesAreDeliveredTest {
 
     private final ScriptedSmtpServer server = ClientFixtures.server();

@@ -215,9 +215,9 @@ class MtaInteropIT {
     }
 
     /**
-     * C16 against Postfix: STARTTLS required, the name asked for ({@code wrong.test}, mapped to
+     * TLS host name verification (docs/fault-kinds.md#tls-hostname-verification) against Postfix: STARTTLS required, the name asked for ({@code wrong.test}, mapped to
      * 127.0.0.1) is not in Postfix's certificate: the handshake fails and Postfix's own session
-     * counters show that neither AUTH nor MAIL was written (C15: nothing after a failed STARTTLS).
+     * counters show that neither AUTH nor MAIL was written (STARTTLS downgrade, docs/fault-kinds.md#starttls-downgrade: nothing after a failed STARTTLS).
      */
     @Test
     void startTlsRequiredWithAWrongHostNameIsRefusedBeforeAuthOrMail() throws Exception {

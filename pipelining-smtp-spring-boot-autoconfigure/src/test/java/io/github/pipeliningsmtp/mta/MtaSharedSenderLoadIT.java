@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
- * C10 against Postfix: one shared {@link PipelinedMailSender} with a pool of 4 connections (STARTTLS
+ * Shared sender, interleaved commands (docs/fault-kinds.md#shared-sender-interleaving), against Postfix: one shared {@link PipelinedMailSender} with a pool of 4 connections (STARTTLS
  * required, hostname verified), 64 threads × 50 messages. Every message reaches the maildir exactly
  * once with its own envelope (Return-Path, Delivered-To) and content, at most 4 connections are ever
  * open, and none is left borrowed.

@@ -38,7 +38,8 @@ import org.springframework.mail.MailSendException;
 /**
  * The pooled sender under its lifecycle and concurrency faults: closed while another thread
  * sends, interrupted threads, 64 threads against a server that randomly says 421 and closes
- * (C07 + C09 + C10 together), and the report's totals. Requirements: every recipient ends
+ * (421 mid-group, pool slot leak and shared-sender interleaving together: docs/fault-kinds.md#service-closing-mid-group,
+ * docs/fault-kinds.md#pool-slot-leak, docs/fault-kinds.md#shared-sender-interleaving), and the report's totals. Requirements: every recipient ends
  * SUCCEEDED, FAILED or UNKNOWN; FAILED is never stored; SUCCEEDED is stored exactly once; no pool
  * slot leaks (active 0 at the end); nothing hangs past its timeout.
  */
@@ -306,7 +307,7 @@ class CloseInterruptAndConcurrencyLoseNothingTest {
     }
 
     /** Totals equal the recipients passed in, also when one message of the batch cannot be prepared
-     * (DESIGN: every recipient of every message ends in exactly one of succeeded / failed / unknown). */
+     * (README, The ledger: every recipient of every message ends in exactly one of succeeded / failed / unknown). */
     @Test
     void reportTotalsEqualTheRecipientsPassedInEvenWithAnUnpreparableMessage() throws Exception {
         server.setDefaultScript(new StandardSession());

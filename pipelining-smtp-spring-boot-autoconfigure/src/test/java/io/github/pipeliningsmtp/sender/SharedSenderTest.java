@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
- * C10 shared-sender-no-interleave: one sender bean, pool of 4, 64 threads × 50 messages, a server
+ * Shared sender, interleaved commands (docs/fault-kinds.md#shared-sender-interleaving): one sender bean, pool of 4, 64 threads × 50 messages, a server
  * that answers each command after a random delay: every transaction is whole and every message is
- * stored exactly once. (Delays are 0–3 ms instead of the case's 0–15 ms to keep the suite fast.)
+ * stored exactly once. (Delays are kept to 0–3 ms to keep the suite fast.)
  */
 class SharedSenderTest {
 
