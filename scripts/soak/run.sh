@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Soak run (not part of CI): N messages through the pool against the test Postfix, heap sampled.
+# SoakRunner is a main, not a JUnit test: it sits in the mta test package beside the MTA ITs
+# (*IT, Failsafe, -Pmta) but neither Surefire nor Failsafe picks it up; this script runs it.
 #
 #   scripts/mta/start.sh
 #   scripts/soak/run.sh [messages]        # default 100000; SOAK_OPTS="-Dsoak.pool=4 -Dsoak.threads=8 ..."

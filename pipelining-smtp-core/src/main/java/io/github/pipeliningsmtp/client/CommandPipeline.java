@@ -170,7 +170,7 @@ final class CommandPipeline {
             } catch (IOException e) {
                 SmtpError error = errorFor(step, written[i], e);
                 // a reply the server sent before the connection broke (a 421 after the 354, say) is
-                // the real cause: it must not be hidden behind the write error (case C07)
+                // the real cause: it must not be hidden behind the write error (docs/fault-kinds.md#service-closing-mid-group)
                 SmtpReply sent = error.type() == FailureType.LOCAL ? null : wire.bufferedReply();
                 if (sent == null) {
                     return fail(steps, i, error);

@@ -107,7 +107,7 @@ final class TransactionRunner {
         if (probeFirst && !transactions.isEmpty()) {
             // a connection that sat idle may have been dropped by the server: its first envelope goes
             // alone, so that EOF, 421 or 451 comes before any content is written and the message
-            // can be sent again elsewhere (case C08)
+            // can be sent again elsewhere (a stale pooled connection, docs/fault-kinds.md#stale-pooled-connection)
             Flight probe = new Flight();
             envelopeOnly(probe, transactions.get(0));
             if (!execute(probe)) {

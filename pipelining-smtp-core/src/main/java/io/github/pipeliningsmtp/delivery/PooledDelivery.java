@@ -31,7 +31,7 @@ import java.util.List;
  *       the same content, until every recipient is delivered once or refused for another reason.</li>
  *   <li>Messages whose MAIL FROM was never written because the connection ended first are sent on
  *       a new connection; so is the first message on a reused connection the server had dropped
- *       while idle (EOF, reset, 421 or 451 on its first command; case C08). At most two broken
+ *       while idle (EOF, reset, 421 or 451 on its first command; docs/fault-kinds.md#stale-pooled-connection). At most two broken
  *       connections per call.</li>
  * </ul>
  * Neither split applies to {@link DeliveryPolicy#ALL_OR_NOTHING}: such a message is one

@@ -1,28 +1,29 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C06, all-or-nothing variant: DATA waits for the RCPT replies; one refusal means no content, RSET,
+ * No lone dot when some recipients were accepted (docs/fault-kinds.md#no-lone-dot), all-or-nothing policy: DATA waits for the RCPT replies; one refusal means no content, RSET,
  * and every recipient reported not delivered with the refusal as the cause. The next message goes
  * through on the same connection.
  */
 class AllOrNothingTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     @ParameterizedTest(name = "pipelining={0}")
@@ -31,10 +32,10 @@ class AllOrNothingTest {
         StandardSession.Builder session = StandardSession.builder().rcptReply((s, address) ->
                 address.equals("rcpt-2@example.test") ? List.of("550 5.1.4 Recipient address reserved by RFC 2606") : null);
         server.setDefaultScript((pipelining ? session : session.noPipelining(true)).build());
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             List<MessageLedger> ledgers = c.send(List.of(
-                    Fixtures.message(3072, rcpt(1), "rcpt-2@example.test", rcpt(3)),
-                    Fixtures.message(100, rcpt(4))), DeliveryPolicy.ALL_OR_NOTHING);
+                    ClientFixtures.message(3072, rcpt(1), "rcpt-2@example.test", rcpt(3)),
+                    ClientFixtures.message(100, rcpt(4))), DeliveryPolicy.ALL_OR_NOTHING);
             MessageLedger refused = ledgers.get(0);
             assertThat(refused.status()).isEqualTo(MessageStatus.FAILED);
             for (RecipientResult r : refused.recipients()) {

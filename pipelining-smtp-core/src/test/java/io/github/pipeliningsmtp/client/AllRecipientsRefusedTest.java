@@ -1,15 +1,16 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO_NO_PIPELINING;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO_NO_PIPELINING;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,16 +19,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C05 all-rcpt-rejected-data-354: when no RCPT TO was accepted, the content is never sent: a lone
+ * All recipients refused, and a 354 anyway (docs/fault-kinds.md#all-recipients-refused): when no RCPT TO was accepted, the content is never sent: a lone
  * "." after a 354, nothing after a refused DATA (then RSET), and the RCPT errors stay the headline.
  */
 class AllRecipientsRefusedTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     private static void refuseBoth(ServerSession s) throws IOException {
@@ -55,7 +56,7 @@ class AllRecipientsRefusedTest {
         s.reply("354 go");
         s.store("sender@example.com", List.of(rcpt(3)), s.readData());
         s.reply("250 2.0.0 Ok: queued as M2");
-        Fixtures.quit(s);
+        ClientFixtures.quit(s);
     }
 
     private void assertRcptErrors(MessageLedger ledger) {
@@ -86,7 +87,7 @@ class AllRecipientsRefusedTest {
             // the transaction did not end with a 2yz to its content: RSET before the next MAIL FROM
             secondMessage(s, true);
         });
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MessageLedger first = c.send(List.of(message(2048, rcpt(1), rcpt(2)))).get(0);
             assertRcptErrors(first);
             assertThat(first.details()).extracting(SmtpError::code).contains(554);
@@ -104,7 +105,7 @@ class AllRecipientsRefusedTest {
             assertThat(s.readLine()).isEqualTo("DATA");
             s.closeFin();
         });
-        SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         MessageLedger first = c.send(List.of(message(2048, rcpt(1), rcpt(2)))).get(0);
         assertRcptErrors(first);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
@@ -113,7 +114,7 @@ class AllRecipientsRefusedTest {
             greet(s, D_EHLO);
             secondMessage(s, false);
         });
-        try (SmtpConnection fresh = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection fresh = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(fresh.send(List.of(message(100, rcpt(3)))).get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         assertThat(server.connectionCount()).isEqualTo(2);
@@ -129,7 +130,7 @@ class AllRecipientsRefusedTest {
             s.reply("503 5.5.1 RCPT first");
             secondMessage(s, true);
         });
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MessageLedger first = c.send(List.of(message(2048, rcpt(1), rcpt(2)))).get(0);
             assertRcptErrors(first);
             assertThat(first.details()).extracting(SmtpError::command, SmtpError::code)
@@ -146,7 +147,7 @@ class AllRecipientsRefusedTest {
             refuseBoth(s);
             secondMessage(s, true);
         });
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertRcptErrors(c.send(List.of(message(2048, rcpt(1), rcpt(2)))).get(0));
             assertThat(c.send(List.of(message(100, rcpt(3)))).get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
         }

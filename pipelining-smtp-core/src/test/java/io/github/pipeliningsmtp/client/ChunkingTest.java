@@ -1,7 +1,7 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.PipeliningRelay;
@@ -9,6 +9,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.RelayOptions;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C13 bdat-no-dot-stuffing and the CHUNKING kind: exact octets in chunks, never dot-stuffed, one
+ * BDAT without dot-stuffing (docs/fault-kinds.md#bdat-exact-octets) and CHUNKING in general: exact octets in chunks, never dot-stuffed, one
  * LAST; a refused chunk fails the message and the connection goes on; a chunk without reply times
  * out; messages stream with few round trips.
  */
@@ -31,7 +32,7 @@ class ChunkingTest {
     private static final String[] EHLO = {"250-mail.example.com", "250-CHUNKING", "250-PIPELINING", "250 8BITMIME"};
     private static final String BODY = "first line\n.leading dot\n.\nlast line";
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -90,7 +91,7 @@ class ChunkingTest {
     }
 
     private static OutgoingMessage message(String body, String... to) {
-        return new OutgoingMessage(Envelope.of(Fixtures.SENDER, to),
+        return new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, to),
                 MessageContent.of(("Subject: chunks\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -100,7 +101,7 @@ class ChunkingTest {
     @ValueSource(ints = {31, 128 * 1024})
     void variantA_exactOctetsNoStuffingOneLast(int chunkSize) throws Exception {
         server.enqueue(s -> bdatServer(s, (n, last) -> null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(chunkSize).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build(), SendingOptions.builder().chunkSize(chunkSize).build())) {
             assertThat(c.isChunking()).isTrue();
             MessageLedger ledger = c.send(List.of(message(BODY, rcpt(1), rcpt(2)))).get(0);
             assertThat(ledger.count(RecipientStatus.SUCCEEDED)).isEqualTo(2);
@@ -126,7 +127,7 @@ class ChunkingTest {
         int[] lastChunks = {0};
         server.enqueue(s -> bdatServer(s, (n, last) -> last && lastChunks[0]++ == 0
                 ? "552 5.3.4 Header size exceeds fixed maximum size" : null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
             MessageLedger refused = c.send(List.of(message(BODY + "\n" + "x".repeat(80), rcpt(1), rcpt(2)))).get(0);
             for (RecipientResult r : refused.recipients()) {
                 assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);
@@ -146,7 +147,7 @@ class ChunkingTest {
     @Test
     void aRefusedFirstChunkFailsTheMessageStopsOrDiscardsTheRestAndTheNextMessageGoesThrough() throws Exception {
         server.enqueue(s -> bdatServer(s, (n, last) -> !last ? "554 5.6.0 Bad content" : null));
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build(), SendingOptions.builder().chunkSize(31).build())) {
             List<MessageLedger> ledgers = c.send(List.of(message(BODY + "\n" + "y".repeat(200), rcpt(1)),
                     message("fine", rcpt(2))));
             SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();
@@ -169,7 +170,7 @@ class ChunkingTest {
             s.stallUntilClientCloses();
         });
         Duration timeout = Duration.ofMillis(500);
-        SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).commandTimeout(timeout).dataTimeout(timeout)
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).commandTimeout(timeout).dataTimeout(timeout)
                 .build(), SendingOptions.builder().chunkSize(31).build());
         long start = System.nanoTime();
         MessageLedger ledger = c.send(List.of(message(BODY, rcpt(1)))).get(0);
@@ -187,11 +188,11 @@ class ChunkingTest {
         server.enqueue(s -> bdatServer(s, (n, last) -> null));
         List<OutgoingMessage> batch = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            batch.add(message(Fixtures.body(1024) + "X-Seq " + i, rcpt(i)));
+            batch.add(message(ClientFixtures.body(1024) + "X-Seq " + i, rcpt(i)));
         }
         try (PipeliningRelay relay = PipeliningRelay.start(server.host(), server.port(),
                 RelayOptions.defaults().withInsertPipelining(false))) {
-            try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(relay.port()).build())) {
+            try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(relay.port()).build())) {
                 relay.resetCounters();
                 long before = c.roundTrips();
                 List<MessageLedger> ledgers = c.send(batch);

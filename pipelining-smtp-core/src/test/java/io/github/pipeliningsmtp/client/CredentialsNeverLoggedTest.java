@@ -1,11 +1,12 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,7 +16,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C17 credentials-never-logged: AUTH PLAIN, LOGIN, XOAUTH2 and a refusal, with wire logging at TRACE. */
+/**
+ * Credentials never logged (docs/fault-kinds.md#credentials-never-logged): AUTH PLAIN, LOGIN, XOAUTH2 and a
+ * refusal, with wire logging at TRACE.
+ */
 class CredentialsNeverLoggedTest {
 
     private static final String USER = "user@example.com";
@@ -27,12 +31,12 @@ class CredentialsNeverLoggedTest {
     private static final String[] EHLO = {"250-mail.example.com", "250-PIPELINING", "250-ENHANCEDSTATUSCODES",
         "250 AUTH PLAIN LOGIN XOAUTH2"};
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
     private final List<String> seen = new ArrayList<>();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     private static String b64(String s) {
@@ -44,7 +48,7 @@ class CredentialsNeverLoggedTest {
     }
 
     private ConnectionSettings settings(Credentials credentials, String mechanism) {
-        ConnectionSettings settings = Fixtures.settings(server).credentials(credentials).authMechanism(mechanism)
+        ConnectionSettings settings = ClientFixtures.settings(server).credentials(credentials).authMechanism(mechanism)
                 .allowPlaintextAuth(true).build();
         seen.add(settings.toString());
         seen.add(credentials.toString());
@@ -63,7 +67,7 @@ class CredentialsNeverLoggedTest {
             greet(s, EHLO);
             expect(s, "AUTH PLAIN " + b64("\0" + USER + "\0" + PASSWORD));
             s.reply("235 2.7.0 Authentication successful");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
         server.enqueue(s -> {
             greet(s, EHLO);
@@ -73,13 +77,13 @@ class CredentialsNeverLoggedTest {
             s.reply("334 UGFzc3dvcmQ6");
             expect(s, b64(PASSWORD));
             s.reply("235 2.7.0 Authentication successful");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
         server.enqueue(s -> {
             greet(s, EHLO);
             expect(s, "AUTH XOAUTH2 " + b64("user=" + USER + "\u0001auth=Bearer " + TOKEN + "\u0001\u0001"));
             s.reply("235 2.7.0 Accepted");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
         server.enqueue(s -> {
             greet(s, EHLO);
@@ -129,9 +133,9 @@ class CredentialsNeverLoggedTest {
     void authIsRefusedOverPlaintextUnlessAllowed() throws Exception {
         server.enqueue(s -> {
             greet(s, EHLO);
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
-        ConnectionSettings settings = Fixtures.settings(server).credentials(Credentials.password(USER, PASSWORD)).build();
+        ConnectionSettings settings = ClientFixtures.settings(server).credentials(Credentials.password(USER, PASSWORD)).build();
         assertThatThrownBy(() -> SmtpConnection.open(settings))
                 .isInstanceOf(SmtpSecurityException.class)
                 .hasMessageContaining("unencrypted");

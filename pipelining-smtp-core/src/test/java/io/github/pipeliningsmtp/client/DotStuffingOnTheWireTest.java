@@ -1,13 +1,14 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO_NO_PIPELINING;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO_NO_PIPELINING;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,17 +17,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** C12 dot-stuffing-and-terminator, on the wire, with and without PIPELINING. */
+/** Dot-stuffing and the end-of-data line (docs/fault-kinds.md#dot-stuffing), on the wire, with and without PIPELINING. */
 class DotStuffingOnTheWireTest {
 
     private static final String BODY = ".first line starts with dot\n.\n..\n...\nx\n.foo\n\r\n.\r\n\n.";
     private static final String HEADERS = "Subject: dots\r\n\r\n";
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     /** A server that stores the raw DATA octets and treats any command after end of data but QUIT as stray. */
@@ -59,9 +60,9 @@ class DotStuffingOnTheWireTest {
     void everyDotLineGetsOneMoreDotAndOneTerminatorEndsTheContent(boolean pipelining) throws Exception {
         server.enqueue(s -> strictSession(s, pipelining));
         byte[] content = (HEADERS + BODY).getBytes(StandardCharsets.US_ASCII);
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(c.isPipelining()).isEqualTo(pipelining);
-            MessageLedger ledger = c.send(List.of(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)),
+            MessageLedger ledger = c.send(List.of(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)),
                     MessageContent.of(content)))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);

@@ -1,11 +1,12 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -18,7 +19,10 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** SMTPUTF8 (C01 variant B), SIZE, 8BITMIME and DSN parameters: used when offered, refused locally when needed and not. */
+/**
+ * SMTPUTF8 (with UTF-8 recipients in a large group: docs/fault-kinds.md#pipeline-framing), SIZE, 8BITMIME and DSN
+ * parameters: used when offered, refused locally when needed and not.
+ */
 class ExtensionParametersTest {
 
     private ScriptedSmtpServer server;
@@ -40,7 +44,7 @@ class ExtensionParametersTest {
 
     private static MimeMessage mime(String text, String cte) throws Exception {
         MimeMessage m = new MimeMessage(Session.getInstance(new Properties()));
-        m.setFrom(new InternetAddress(Fixtures.SENDER));
+        m.setFrom(new InternetAddress(ClientFixtures.SENDER));
         m.setSubject("extensions");
         m.setText(text, "UTF-8");
         if (cte != null) {
@@ -51,14 +55,14 @@ class ExtensionParametersTest {
     }
 
     @Test
-    void c01b_460Utf8RecipientsWithSmtpUtf8() throws Exception {
+    void groupOf460Utf8RecipientsWithSmtpUtf8() throws Exception {
         start("250-mail.example.com", "250-PIPELINING", "250-SMTPUTF8", "250 8BITMIME");
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < 460; i++) {
             recipients.add(String.format("pr\u00fcfer-%03d@example.net", i));
         }
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            MessageLedger ledger = c.send(List.of(Fixtures.message(512, recipients.toArray(new String[0])))).get(0);
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(512, recipients.toArray(new String[0])))).get(0);
             assertThat(ledger.count(RecipientStatus.SUCCEEDED)).isEqualTo(460);
         }
         List<String> lines = lines();
@@ -73,9 +77,9 @@ class ExtensionParametersTest {
     @Test
     void utf8AddressWithoutSmtpUtf8FailsLocallyAndNothingIsWritten() throws Exception {
         start("250-mail.example.com", "250 PIPELINING");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            List<MessageLedger> ledgers = c.send(List.of(Fixtures.message(100, "pr\u00fcfer@example.net"),
-                    Fixtures.message(100, rcpt(1))));
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            List<MessageLedger> ledgers = c.send(List.of(ClientFixtures.message(100, "pr\u00fcfer@example.net"),
+                    ClientFixtures.message(100, rcpt(1))));
             SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();
             assertThat(e.type()).isEqualTo(FailureType.LOCAL);
             assertThat(e.description()).contains("SMTPUTF8");
@@ -88,8 +92,8 @@ class ExtensionParametersTest {
     @Test
     void sizeIsDeclaredAndAMessageOverTheLimitFailsLocallyWithBothSizes() throws Exception {
         start("250-mail.example.com", "250-PIPELINING", "250-SIZE 2000", "250 8BITMIME");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            List<MessageLedger> ledgers = c.send(List.of(Fixtures.message(5000, rcpt(1)), Fixtures.message(500, rcpt(2))));
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            List<MessageLedger> ledgers = c.send(List.of(ClientFixtures.message(5000, rcpt(1)), ClientFixtures.message(500, rcpt(2))));
             SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();
             assertThat(e.type()).isEqualTo(FailureType.LOCAL);
             assertThat(e.description()).contains("over the server's SIZE limit of 2000 octets").containsPattern("is 5\\d{3} octets");
@@ -105,9 +109,9 @@ class ExtensionParametersTest {
     @Test
     void eightBitContentIsDeclaredWhenOfferedAndReencodedWhenNot() throws Exception {
         start("250-mail.example.com", "250-PIPELINING", "250-SIZE 100000", "250 8BITMIME");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MimeMessage m = mime("Gr\u00fc\u00dfe aus K\u00f6ln\n", "8bit");
-            c.send(List.of(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)), MessageContent.of(m))));
+            c.send(List.of(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)), MessageContent.of(m))));
         }
         assertThat(lines()).filteredOn(l -> l.startsWith("MAIL")).singleElement().asString().contains("BODY=8BITMIME");
         assertThat(server.messages().get(0).contentAsString()).contains("Gr\u00fc\u00dfe");
@@ -115,8 +119,8 @@ class ExtensionParametersTest {
 
         start("250-mail.example.com", "250 PIPELINING");
         MimeMessage m = mime("Gr\u00fc\u00dfe aus K\u00f6ln\n", "8bit");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            MessageLedger ledger = c.send(List.of(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)),
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            MessageLedger ledger = c.send(List.of(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)),
                     MessageContent.of(m)))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
@@ -135,9 +139,9 @@ class ExtensionParametersTest {
         start("250-mail.example.com", "250-PIPELINING", "250 DSN");
         DsnOptions dsn = new DsnOptions(EnumSet.of(DsnOptions.Notify.SUCCESS, DsnOptions.Notify.FAILURE),
                 DsnOptions.Ret.HDRS, "batch 7+1=8\r\nRCPT TO:<attacker@example.org>", true);
-        OutgoingMessage m = new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)),
+        OutgoingMessage m = new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)),
                 MessageContent.of("Subject: dsn\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)), dsn);
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(c.send(List.of(m)).get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         assertThat(lines()).contains(
@@ -147,7 +151,7 @@ class ExtensionParametersTest {
         server.close();
 
         start("250-mail.example.com", "250 PIPELINING");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             c.send(List.of(m));
         }
         assertThat(lines()).contains("MAIL FROM:<sender@example.com>", "RCPT TO:<rcpt-1@example.net>");

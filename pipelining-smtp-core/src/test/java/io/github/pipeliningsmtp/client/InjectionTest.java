@@ -1,11 +1,12 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
@@ -17,12 +18,15 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C18 crlf-injection-in-envelope: nothing an attacker puts in an address, parameter or header becomes a command or header. */
+/**
+ * CR/LF injection in the envelope (docs/fault-kinds.md#crlf-injection): nothing an attacker puts in an address,
+ * parameter or header becomes a command or header.
+ */
 class InjectionTest {
 
     private static final String ATTACKER = "attacker@example.org";
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -32,20 +36,20 @@ class InjectionTest {
 
     @Test
     void injectedAddressesAreRejectedBeforeAnythingIsWrittenAndTheConnectionStaysUsable() throws Exception {
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             long commandsBefore = c.commandsSent();
-            assertThatThrownBy(() -> c.send(List.of(Fixtures.message(100,
+            assertThatThrownBy(() -> c.send(List.of(ClientFixtures.message(100,
                     "rcpt-1@example.net>\r\nRCPT TO:<" + ATTACKER))))
                     .isInstanceOf(IllegalArgumentException.class);
             OutgoingMessage badSender = new OutgoingMessage(
                     Envelope.of("sender@example.com>\nRCPT TO:<" + ATTACKER, rcpt(1)),
                     MessageContent.of("Subject: x\r\n\r\nx".getBytes(StandardCharsets.US_ASCII)));
-            assertThatThrownBy(() -> c.send(List.of(Fixtures.message(100, rcpt(2)), badSender)))
+            assertThatThrownBy(() -> c.send(List.of(ClientFixtures.message(100, rcpt(2)), badSender)))
                     .as("a bad message anywhere in the batch stops the batch before any byte")
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(c.commandsSent()).isEqualTo(commandsBefore);
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
-            assertThat(c.send(List.of(Fixtures.message(100, rcpt(3)))).get(0).status())
+            assertThat(c.send(List.of(ClientFixtures.message(100, rcpt(3)))).get(0).status())
                     .isEqualTo(MessageStatus.SUCCEEDED);
         }
         List<String> lines = server.commands().stream().map(RecordedCommand::line).toList();
@@ -56,12 +60,12 @@ class InjectionTest {
     @Test
     void headerInjectionThroughSubjectAndDisplayNameIsFoldedByJakartaMail() throws Exception {
         MimeMessage mime = new MimeMessage(Session.getInstance(new Properties()));
-        mime.setFrom(new InternetAddress(Fixtures.SENDER));
+        mime.setFrom(new InternetAddress(ClientFixtures.SENDER));
         mime.setSubject("Hi\r\nBcc: " + ATTACKER);
         mime.setRecipient(Message.RecipientType.TO, new InternetAddress(rcpt(1), "Evil\r\nBcc: " + ATTACKER));
         mime.setText("body");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            OutgoingMessage m = new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)), MessageContent.of(mime));
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            OutgoingMessage m = new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)), MessageContent.of(mime));
             assertThat(c.send(List.of(m)).get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()),
@@ -74,11 +78,11 @@ class InjectionTest {
     @Test
     void aRawHeaderWithABareLineBreakFailsTheMessageLocally() throws Exception {
         MimeMessage mime = new MimeMessage(Session.getInstance(new Properties()));
-        mime.setFrom(new InternetAddress(Fixtures.SENDER));
+        mime.setFrom(new InternetAddress(ClientFixtures.SENDER));
         mime.setHeader("X-Note", "hello\r\nBcc: " + ATTACKER);
         mime.setText("body");
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-            OutgoingMessage m = new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1)), MessageContent.of(mime));
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            OutgoingMessage m = new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)), MessageContent.of(mime));
             MessageLedger ledger = c.send(List.of(m)).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.FAILED);
             assertThat(ledger.recipients().get(0).error().orElseThrow().type()).isEqualTo(FailureType.LOCAL);

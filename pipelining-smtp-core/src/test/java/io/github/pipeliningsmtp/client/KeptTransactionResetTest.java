@@ -6,6 +6,7 @@ import io.github.pipeliningsmtp.client.KeptTransactionScenario.Mode;
 import io.github.pipeliningsmtp.client.KeptTransactionScenario.Refusal;
 import io.github.pipeliningsmtp.client.KeptTransactionScenario.RsetReplies;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,11 +26,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class KeptTransactionResetTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     private void run(Mode mode, Refusal refusal) throws Exception {

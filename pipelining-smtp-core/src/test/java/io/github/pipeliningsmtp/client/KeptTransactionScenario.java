@@ -5,6 +5,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,7 +116,7 @@ public final class KeptTransactionScenario {
 
     /** Settings for the scenario: the test resolver and timeouts. */
     public static ConnectionSettings.Builder settings(ScriptedSmtpServer server) {
-        return Fixtures.settings(server);
+        return ClientFixtures.settings(server);
     }
 
     /** Sending options for the scenario: chunks of 256 octets (each message has several). */
@@ -134,7 +135,7 @@ public final class KeptTransactionScenario {
                     : new String[] {"rcpt-" + i + "@example.net"};
             String content = "From: " + sender + "\r\nTo: " + String.join(", ", to2) + "\r\nSubject: message " + i
                     + "\r\nX-Seq: " + i + "\r\n" + (r && refusal == Refusal.END_OF_DATA ? "X-Refuse: yes\r\n" : "")
-                    + "\r\n" + Fixtures.body(700);
+                    + "\r\n" + ClientFixtures.body(700);
             list.add(new OutgoingMessage(Envelope.of(sender, to2),
                     MessageContent.of(content.getBytes(StandardCharsets.UTF_8))));
         }

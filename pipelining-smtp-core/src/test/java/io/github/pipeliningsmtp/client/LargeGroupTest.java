@@ -1,13 +1,14 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerOptions;
 import io.github.pipeliningsmtp.testing.ServerSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * C01 pipeline-large-group-framing (variant A) and C02 pipeline-window-deadlock: groups of hundreds
+ * Pipeline framing (docs/fault-kinds.md#pipeline-framing) and write deadlock (docs/fault-kinds.md#write-deadlock): groups of hundreds
  * or thousands of commands keep their framing whatever the buffer boundaries, and a server that
  * blocks writing replies while the client is still writing never deadlocks the client.
  */
@@ -60,15 +61,15 @@ class LargeGroupTest {
     }
 
     @Test
-    void c01_460RecipientsWithEveryBufferOffsetKeepTheirFraming() throws Exception {
+    void groupOf460RecipientsKeepsItsFramingAtEveryBufferOffset() throws Exception {
         List<String> recipients = new ArrayList<>();
         for (int i = 0; i < 460; i++) {
             recipients.add(String.format("r-%03d-%s@example.net", i, "x".repeat(i % 38)));
         }
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(ServerOptions.defaults().withReadBufferSize(512))) {
             server.setDefaultScript(LargeGroupTest::bufferingServer);
-            try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
-                MessageLedger ledger = c.send(List.of(Fixtures.message(1024, recipients.toArray(new String[0])))).get(0);
+            try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+                MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, recipients.toArray(new String[0])))).get(0);
                 assertThat(ledger.count(RecipientStatus.SUCCEEDED)).isEqualTo(460);
             }
             server.awaitNoOpenConnections(Duration.ofSeconds(2));
@@ -110,7 +111,7 @@ class LargeGroupTest {
 
     @Test
     @Timeout(60)
-    void c02_3000RecipientsAgainstAServerThatBlocksWritingRepliesDoNotDeadlock() throws Exception {
+    void groupOf3000RecipientsAgainstAServerThatBlocksWritingRepliesDoesNotDeadlock() throws Exception {
         List<String> recipients = new ArrayList<>();
         for (int i = 1; i <= 3000; i++) {
             recipients.add(String.format("rcpt-%04d@example.net", i));
@@ -120,10 +121,10 @@ class LargeGroupTest {
             server.setDefaultScript(LargeGroupTest::slowReader);
             // small client socket buffers too, so that neither commands nor replies can all wait in the kernel: the
             // client must read them while it writes, or both sides block
-            ConnectionSettings settings = Fixtures.settings(server).commandTimeout(Duration.ofSeconds(10))
+            ConnectionSettings settings = ClientFixtures.settings(server).commandTimeout(Duration.ofSeconds(10))
                     .receiveBufferSize(4096).sendBufferSize(4096).build();
             try (SmtpConnection c = SmtpConnection.open(settings)) {
-                MessageLedger ledger = c.send(List.of(Fixtures.message(1024, recipients.toArray(new String[0])))).get(0);
+                MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, recipients.toArray(new String[0])))).get(0);
                 assertThat(ledger.count(RecipientStatus.SUCCEEDED)).isEqualTo(3000);
                 assertThat(c.roundTrips()).as("EHLO, the group, the content").isEqualTo(3);
             }

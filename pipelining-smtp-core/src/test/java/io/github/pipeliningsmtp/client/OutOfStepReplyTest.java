@@ -1,10 +1,11 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
@@ -60,7 +61,7 @@ class OutOfStepReplyTest {
                 .readUntilClose());
         List<MessageLedger> ledgers;
         SmtpConnection.State state;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledgers = c.send(List.of(message(500, rcpt(1)), message(500, rcpt(2)), message(500, rcpt(3))));
             state = c.state();
         }
@@ -94,7 +95,7 @@ class OutOfStepReplyTest {
                 .expectPrefix("MAIL FROM:<").reply("503 5.5.1 sender already given")
                 .readUntilClose());
         List<MessageLedger> ledgers;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(c.isChunking()).isTrue();
             ledgers = c.send(List.of(message(300, rcpt(1)), message(300, rcpt(2)), message(300, rcpt(3))));
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
@@ -114,7 +115,7 @@ class OutOfStepReplyTest {
                 .expect("DATA").reply("354 go", "550 5.7.1 refused before any content")
                 .readUntilClose());
         MessageLedger ledger;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledger = c.send(List.of(message(500, rcpt(1)))).get(0);
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         }
@@ -141,7 +142,7 @@ class OutOfStepReplyTest {
                 .expect("RSET").reply("502 5.5.2 RSET not implemented")
                 .readUntilClose());
         List<MessageLedger> ledgers;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledgers = c.send(List.of(message(500, rcpt(1)), message(500, rcpt(2))));
             assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         }
@@ -163,7 +164,7 @@ class OutOfStepReplyTest {
                 .reply("250 OK id=1a2b3c")
                 .readUntilClose());
         MessageLedger ledger;
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             ledger = c.send(List.of(message(300, rcpt(1)))).get(0);
             assertThat(c.state()).as("a 250 for a transaction without recipients: out of step")
                     .isEqualTo(SmtpConnection.State.BROKEN);

@@ -1,10 +1,11 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,16 +13,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C06 never-lone-dot-with-accepted-rcpt: DATA is pipelined with the RCPTs; when one RCPT is refused
+ * No lone dot when some recipients were accepted (docs/fault-kinds.md#no-lone-dot): DATA is pipelined with the RCPTs; when one RCPT is refused
  * and others accepted, the whole content is still sent (partial delivery, RFC 5321 §3.3).
  */
 class PartialDeliveryTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
-        Fixtures.closeCleanly(server);
+        ClientFixtures.closeCleanly(server);
     }
 
     @Test
@@ -41,11 +42,11 @@ class PartialDeliveryTest {
             s.reply("354 End data with <CR><LF>.<CR><LF>");
             s.store("sender@example.com", List.of(rcpts[0], rcpts[2]), s.readData());
             s.reply("250 2.0.0 queued as E1");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
-        String body = Fixtures.body(3072) + ".a line with a dot\n..two dots\nbare LF above";
-        OutgoingMessage message = Fixtures.message(body, rcpts);
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        String body = ClientFixtures.body(3072) + ".a line with a dot\n..two dots\nbare LF above";
+        OutgoingMessage message = ClientFixtures.message(body, rcpts);
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MessageLedger ledger = c.send(List.of(message)).get(0);
             assertThat(ledger.recipients()).extracting(RecipientResult::status).containsExactly(
                     RecipientStatus.SUCCEEDED, RecipientStatus.FAILED, RecipientStatus.SUCCEEDED);

@@ -1,12 +1,13 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C03 pipeline-only-where-allowed: commands that end a group (EHLO, STARTTLS, AUTH and each SASL
+ * Pipelining only where allowed (docs/fault-kinds.md#pipeline-only-where-allowed): commands that end a group (EHLO, STARTTLS, AUTH and each SASL
  * response, DATA, QUIT) are written only after the previous reply, and nothing is pipelined to a
  * server that does not advertise PIPELINING. The server is the strict {@link StandardSession}: it
  * checks for buffered input before each of those replies and records an "improper pipelining" (or
@@ -29,7 +30,7 @@ class PipelineOnlyWhereAllowedTest {
     private static final String USER = "user@example.com";
     private static final String PASSWORD = "S3cret-Pa55";
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -37,7 +38,7 @@ class PipelineOnlyWhereAllowedTest {
     }
 
     private ConnectionSettings settings(String mechanism) {
-        return Fixtures.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .credentials(Credentials.password(USER, PASSWORD))
@@ -50,7 +51,7 @@ class PipelineOnlyWhereAllowedTest {
         try (SmtpConnection c = SmtpConnection.open(settings)) {
             assertThat(c.isTls()).isTrue();
             assertThat(c.isPipelining()).isEqualTo(expectPipelining);
-            MessageLedger ledger = c.send(List.of(Fixtures.message(1024, rcpt(1), rcpt(2)))).get(0);
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, rcpt(1), rcpt(2)))).get(0);
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
             return ledger;
         } finally {

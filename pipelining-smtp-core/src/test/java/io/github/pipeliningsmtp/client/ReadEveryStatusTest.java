@@ -1,10 +1,11 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServerExtension;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * C04 pipeline-read-every-status: every reply of a group is read and paired in order, even after errors.
+ * Read every status (docs/fault-kinds.md#read-every-status): every reply of a group is read and paired in
+ * order, even after errors.
  * The server is declarative ({@link SmtpScript}); the extension fails a test that leaks a connection or
  * whose script saw another command than expected.
  */
@@ -52,7 +54,7 @@ class ReadEveryStatusTest {
                 .then(transaction(MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1", mail2Early))
                 .then(transaction(List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2"))
                 .then(QUIT));
-        try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection connection = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             MessageLedger first = connection.send(List.of(message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)))).get(0);
             MessageLedger second = connection.send(List.of(message(1024, rcpt(5)))).get(0);
             assertFirst(first);
@@ -69,7 +71,7 @@ class ReadEveryStatusTest {
                 .then(transaction(MESSAGE_1_REPLIES, "250 2.0.0 Ok: queued as A1"))
                 .then(transaction(List.of("250 2.1.5 Ok"), "250 2.0.0 Ok: queued as A2"))
                 .then(QUIT));
-        try (SmtpConnection connection = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection connection = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             List<MessageLedger> ledgers = connection.send(List.of(
                     message(1024, rcpt(1), rcpt(2), rcpt(3), rcpt(4)), message(1024, rcpt(5))));
             assertFirst(ledgers.get(0));

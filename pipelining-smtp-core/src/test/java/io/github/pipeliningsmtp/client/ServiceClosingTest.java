@@ -1,13 +1,14 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO_NO_PIPELINING;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.message;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO_NO_PIPELINING;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.message;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +20,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C07 reply-421-mid-group: a 421 (or a reset) in the middle of a group is reported as the server
+ * 421 in the middle of a group (docs/fault-kinds.md#service-closing-mid-group): a 421 (or a reset) in the middle of a group is reported as the server
  * said it, the connection is closed and never reused, and nothing is reported SUCCEEDED.
  */
 class ServiceClosingTest {
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -33,7 +34,7 @@ class ServiceClosingTest {
     }
 
     private MessageLedger sendOnce(OutgoingMessage message) throws IOException {
-        SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         MessageLedger ledger = c.send(List.of(message)).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
@@ -42,7 +43,7 @@ class ServiceClosingTest {
 
     /** The next send uses a fresh connection (the default, normal server) and succeeds. */
     private void nextSendSucceeds() throws IOException {
-        try (SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build())) {
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(c.send(List.of(message(100, rcpt(9)))).get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         assertThat(server.connectionCount()).isEqualTo(2);
@@ -133,7 +134,7 @@ class ServiceClosingTest {
             s.closeRst();
             reset.countDown();
         });
-        byte[] half = Fixtures.body(100 * 1024).getBytes(StandardCharsets.US_ASCII);
+        byte[] half = ClientFixtures.body(100 * 1024).getBytes(StandardCharsets.US_ASCII);
         MessageContent content = out -> {
             out.write("Subject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.write(half);
@@ -141,7 +142,7 @@ class ServiceClosingTest {
             awaitQuietly(reset);
             writeRepeatedly(out, half, 4);
         };
-        MessageLedger ledger = sendOnce(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1), rcpt(2)), content));
+        MessageLedger ledger = sendOnce(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1), rcpt(2)), content));
         for (RecipientResult r : ledger.recipients()) {
             assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);
             SmtpError e = r.error().orElseThrow();
@@ -169,14 +170,14 @@ class ServiceClosingTest {
             s.closeRst();
             closed.countDown();
         });
-        byte[] half = Fixtures.body(100 * 1024).getBytes(StandardCharsets.US_ASCII);
+        byte[] half = ClientFixtures.body(100 * 1024).getBytes(StandardCharsets.US_ASCII);
         MessageContent content = out -> {
             out.write("Subject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.write(half);
             awaitQuietly(closed);
             writeRepeatedly(out, half, 4);
         };
-        MessageLedger ledger = sendOnce(new OutgoingMessage(Envelope.of(Fixtures.SENDER, rcpt(1), rcpt(2)), content));
+        MessageLedger ledger = sendOnce(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1), rcpt(2)), content));
         for (RecipientResult r : ledger.recipients()) {
             assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);
             SmtpError e = r.error().orElseThrow();
@@ -202,7 +203,7 @@ class ServiceClosingTest {
             s.reply("421 4.3.0 Shutting down");
             s.closeFin();
         });
-        SmtpConnection c = SmtpConnection.open(Fixtures.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         List<MessageLedger> ledgers = c.send(List.of(message(100, rcpt(1)), message(100, rcpt(2)), message(100, rcpt(3))));
         c.close();
         SmtpError e = ledgers.get(0).recipients().get(0).error().orElseThrow();

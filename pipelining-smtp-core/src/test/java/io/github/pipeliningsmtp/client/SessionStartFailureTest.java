@@ -1,10 +1,11 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C11 greeting-timeout-no-socket-leak, at the connection level: a silent server, a 554 greeting,
+ * Greeting timeout and socket leak (docs/fault-kinds.md#session-start-failure), at the connection level: a silent server, a 554 greeting,
  * an unanswered EHLO and a refused connect each fail fast with an exception that names what was
  * awaited, and the socket is closed at once. Timeouts are scaled down to keep the test fast.
  */
@@ -21,7 +22,7 @@ class SessionStartFailureTest {
     private static final Duration TIMEOUT = Duration.ofMillis(400);
     private static final long TOLERANCE_MS = 500;
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -29,7 +30,7 @@ class SessionStartFailureTest {
     }
 
     private ConnectionSettings settings() {
-        return Fixtures.settings(server).greetingTimeout(TIMEOUT).commandTimeout(TIMEOUT).build();
+        return ClientFixtures.settings(server).greetingTimeout(TIMEOUT).commandTimeout(TIMEOUT).build();
     }
 
     @Test
@@ -92,7 +93,7 @@ class SessionStartFailureTest {
             s.reply("502 5.5.2 Command not recognized");
             assertThat(s.readLine()).isEqualTo("HELO client.example.org");
             s.reply("250 old.example.com");
-            Fixtures.quit(s);
+            ClientFixtures.quit(s);
         });
         try (SmtpConnection c = SmtpConnection.open(settings())) {
             assertThat(c.isPipelining()).isFalse();
@@ -107,7 +108,7 @@ class SessionStartFailureTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        ConnectionSettings settings = Fixtures.settings(port).build();
+        ConnectionSettings settings = ClientFixtures.settings(port).build();
         long start = System.nanoTime();
         assertThatThrownBy(() -> SmtpConnection.open(settings)).isInstanceOf(ConnectException.class);
         assertThat(elapsedMs(start)).isLessThan(1500);
@@ -116,8 +117,8 @@ class SessionStartFailureTest {
     @Test
     void quitIsSentOnCloseAndTheConnectionCountsItsRoundTrips() throws Exception {
         server.enqueue(s -> {
-            Fixtures.greet(s, D_EHLO);
-            Fixtures.quit(s);
+            ClientFixtures.greet(s, D_EHLO);
+            ClientFixtures.quit(s);
         });
         SmtpConnection c = SmtpConnection.open(settings());
         assertThat(c.roundTrips()).isEqualTo(1);

@@ -1,12 +1,13 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.D_EHLO;
-import static io.github.pipeliningsmtp.client.Fixtures.greet;
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.D_EHLO;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerOptions;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,11 +44,11 @@ class StalledContentTest {
                 s.stallUntilClientCloses();
             });
             Duration timeout = Duration.ofMillis(500);
-            ConnectionSettings settings = Fixtures.settings(server).commandTimeout(timeout).dataTimeout(timeout)
+            ConnectionSettings settings = ClientFixtures.settings(server).commandTimeout(timeout).dataTimeout(timeout)
                     .sendBufferSize(4096).build();
             SmtpConnection c = SmtpConnection.open(settings);
             long start = System.nanoTime();
-            MessageLedger ledger = c.send(List.of(Fixtures.message(8 * 1024 * 1024, rcpt(1)))).get(0);
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(8 * 1024 * 1024, rcpt(1)))).get(0);
             long elapsed = (System.nanoTime() - start) / 1_000_000;
             RecipientResult r = ledger.recipients().get(0);
             assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);

@@ -1,6 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C14 starttls-buffered-plaintext-injection. The project takes the preferred outcome: bytes that
+ * STARTTLS and plaintext injected before the handshake (docs/fault-kinds.md#starttls-injection). The project
+ * takes the stricter outcome: bytes that
  * arrive with the 220 reply to STARTTLS (before the handshake) abort the connection with a protocol
  * error, and nothing more is written. When the session goes on normally, every capability learnt
  * before TLS is forgotten: only the post-TLS EHLO counts.
@@ -29,7 +31,7 @@ class StartTlsInjectionTest {
     private static final String USER = "user@example.com";
     private static final String PASSWORD = "S3cret-Pa55";
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -37,7 +39,7 @@ class StartTlsInjectionTest {
     }
 
     private ConnectionSettings settings() {
-        return Fixtures.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .credentials(Credentials.password(USER, PASSWORD))
@@ -85,7 +87,7 @@ class StartTlsInjectionTest {
                 .credentials(USER, PASSWORD)
                 .requireAuth(true)
                 .build());
-        ConnectionSettings settings = Fixtures.settings(server)
+        ConnectionSettings settings = ClientFixtures.settings(server)
                 .tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .credentials(Credentials.password(USER, PASSWORD))
@@ -99,7 +101,7 @@ class StartTlsInjectionTest {
             assertThat(c.capabilities().startTls()).isFalse();
             assertThat(c.capabilities().authMechanisms()).containsExactly("PLAIN");
             assertThat(c.isPipelining()).isTrue();
-            MessageLedger ledger = c.send(List.of(Fixtures.message(1024, rcpt(1)))).get(0);
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, rcpt(1)))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
 

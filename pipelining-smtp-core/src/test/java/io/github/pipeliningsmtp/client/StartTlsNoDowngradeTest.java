@@ -7,6 +7,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C15 starttls-required-no-downgrade: a server that strips STARTTLS (A), refuses it with 454 (B) or
+ * STARTTLS downgrade (docs/fault-kinds.md#starttls-downgrade): a server that strips STARTTLS (A), refuses it with 454 (B) or
  * answers 220 and then sends garbage instead of a ServerHello (C). With STARTTLS_REQUIRED every
  * variant fails before AUTH or MAIL is written; with STARTTLS_OPPORTUNISTIC and credentials, AUTH is
  * still refused over plaintext unless plaintext AUTH is explicitly allowed. The server script
@@ -32,7 +33,7 @@ class StartTlsNoDowngradeTest {
     private static final List<String> SECRETS = List.of("dXNlckBleGFtcGxlLmNvbQ==", "UzNjcmV0LVBhNTU=",
             "AHVzZXJAZXhhbXBsZS5jb20AUzNjcmV0LVBhNTU=", PASSWORD);
 
-    private final ScriptedSmtpServer server = Fixtures.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -81,7 +82,7 @@ class StartTlsNoDowngradeTest {
     }
 
     private ConnectionSettings.Builder settings(TlsMode mode) {
-        return Fixtures.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(mode)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .credentials(Credentials.password(USER, PASSWORD));

@@ -1,6 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.client.Fixtures.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,7 @@ import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerOptions;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * C16 tls-hostname-verification, for STARTTLS and implicit TLS: a certificate from the trusted CA
+ * TLS host name verification (docs/fault-kinds.md#tls-hostname-verification), for STARTTLS and implicit TLS: a certificate from the trusted CA
  * for another name (1), a self-signed one (2) and an expired one (3) all fail the handshake with
  * hostname verification on (the default); no post-TLS EHLO, AUTH or MAIL is written and the
  * connection is closed. Only {@code verifyHostname(false)} lets variant 1 through; 2 and 3 still
@@ -66,7 +67,7 @@ class TlsHostnameVerificationTest {
     }
 
     private static ConnectionSettings.Builder settings(ScriptedSmtpServer server, Flow flow) {
-        return Fixtures.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(flow == Flow.IMPLICIT ? TlsMode.IMPLICIT : TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .credentials(Credentials.password(USER, PASSWORD));
@@ -126,7 +127,7 @@ class TlsHostnameVerificationTest {
             }
             try (SmtpConnection c = SmtpConnection.open(settings)) {
                 assertThat(c.isTls()).isTrue();
-                assertThat(c.send(List.of(Fixtures.message(512, rcpt(1)))).get(0).status())
+                assertThat(c.send(List.of(ClientFixtures.message(512, rcpt(1)))).get(0).status())
                         .isEqualTo(MessageStatus.SUCCEEDED);
             }
             server.awaitNoOpenConnections(Duration.ofSeconds(2));

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C09 pool-slot-leak-on-failure and C11 at the pool level: whatever fails while opening a
+ * Pool slot leak (docs/fault-kinds.md#pool-slot-leak) and greeting timeout (docs/fault-kinds.md#session-start-failure)
+ * at the pool level: whatever fails while opening a
  * connection (refused connect, refused AUTH, silent server), the slot is freed at once, the socket
  * is closed, and the next borrow works as soon as the server does.
  */
@@ -69,7 +70,7 @@ class PoolFailureTest {
     }
 
     @Test
-    void c09_refusedConnectsAndRefusedAuthNeverLeakTheOnlySlot() throws Exception {
+    void refusedConnectsAndRefusedAuthNeverLeakTheOnlySlot() throws Exception {
         AtomicInteger authFailures = new AtomicInteger();
         server = ScriptedSmtpServer.start();
         StandardSession normal = StandardSession.builder().credentials("user@example.com", "S3cret-Pa55").build();
@@ -115,7 +116,7 @@ class PoolFailureTest {
     }
 
     @Test
-    void c11_silentServersTimeOutAndFreeTheirSlot() throws Exception {
+    void silentServersTimeOutAndFreeTheirSlot() throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(s -> s.stallUntilClientCloses());
         pool = new SmtpConnectionPool(settings().build(), PoolSettings.builder().maxConnections(2)

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C08 with CHUNKING: BDAT streams content before replies are read, so on a reused connection that
+ * Stale pooled connection (docs/fault-kinds.md#stale-pooled-connection) with CHUNKING: BDAT streams content before replies are read, so on a reused connection that
  * sat idle the first envelope goes alone; a server that dropped the connection (FIN, RST, or 451
  * then FIN) is detected before any content, and the messages are delivered exactly once on a new
  * connection instead of ending UNKNOWN.

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * C08 stale-pooled-connection: a pooled connection the server dropped while idle (FIN, RST, or a
+ * Stale pooled connection (docs/fault-kinds.md#stale-pooled-connection): a pooled connection the server dropped while idle (FIN, RST, or a
  * 451 on its first command then FIN) is replaced and the message delivered exactly once; a
  * connection the server closes after a few messages never loses or doubles one.
  */

@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** C19 too-many-recipients-452-limits: 452 / 552 5.5.3 splitting, and LIMITS RCPTMAX / MAILMAX up front. */
+/**
+ * Too many recipients (docs/fault-kinds.md#too-many-recipients): 452 / 552 5.5.3 splitting, and LIMITS
+ * RCPTMAX / MAILMAX up front.
+ */
 class TooManyRecipientsTest {
 
     private static final String[] EHLO = {"250-mail.example.com", "250-PIPELINING", "250-ENHANCEDSTATUSCODES",

@@ -155,7 +155,7 @@ final class MtaServer {
             return Paths.get(explicit);
         }
         Path dir = Paths.get("").toAbsolutePath();
-        // surefire runs in the module directory; the state file is at the repository root
+        // surefire and failsafe run in the module directory; the state file is at the repository root
         for (Path d = dir; d != null; d = d.getParent()) {
             Path candidate = d.resolve(file);
             if (Files.isRegularFile(candidate) || Files.isRegularFile(d.resolve("scripts/mta/start.sh"))) {

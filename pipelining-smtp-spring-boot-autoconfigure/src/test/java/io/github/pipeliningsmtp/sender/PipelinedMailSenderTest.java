@@ -10,6 +10,7 @@ import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -35,7 +36,7 @@ class PipelinedMailSenderTest {
     private void start(StandardSession session, int maxConnections) throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(session);
-        sender = Senders.sender(Senders.settings(server.port()).build(), maxConnections, SmtpListener.NONE);
+        sender = Senders.sender(ClientFixtures.settings(server.port()).build(), maxConnections, SmtpListener.NONE);
     }
 
     @AfterEach
@@ -169,7 +170,7 @@ class PipelinedMailSenderTest {
     void refusedAuthenticationIsAMailAuthenticationException() throws Exception {
         server = ScriptedSmtpServer.start();
         server.setDefaultScript(StandardSession.builder().credentials("user@example.com", "right").build());
-        sender = Senders.sender(Senders.settings(server.port()).allowPlaintextAuth(true)
+        sender = Senders.sender(ClientFixtures.settings(server.port()).allowPlaintextAuth(true)
                 .credentials(io.github.pipeliningsmtp.client.Credentials.password("user@example.com", "wrong"))
                 .build(), 1, SmtpListener.NONE);
         assertThatThrownBy(() -> sender.send(message(1, "a@example.net")))
@@ -183,7 +184,7 @@ class PipelinedMailSenderTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        sender = Senders.sender(Senders.settings(port).build(), 2, SmtpListener.NONE);
+        sender = Senders.sender(ClientFixtures.settings(port).build(), 2, SmtpListener.NONE);
         MimeMessage a = message(1, "a@example.net");
         MimeMessage b = message(2, "b@example.net");
         MailSendException e = org.junit.jupiter.api.Assertions.assertThrows(MailSendException.class,

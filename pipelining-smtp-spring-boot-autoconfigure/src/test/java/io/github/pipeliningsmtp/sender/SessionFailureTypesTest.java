@@ -20,6 +20,7 @@ import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -90,7 +91,7 @@ class SessionFailureTypesTest {
     @Test
     void authRefusedWith535IsAConfigurationErrorUnderAuth() throws Exception {
         ScriptedSmtpServer server = server(StandardSession.builder().credentials("user@example.com", "right").build());
-        try (PipelinedMailSender sender = sender(Senders.settings(server.port()).allowPlaintextAuth(true)
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(server.port()).allowPlaintextAuth(true)
                 .credentials(Credentials.password("user@example.com", "wrong")).build())) {
             assertThatThrownBy(() -> sender.send(message(sender))).isInstanceOf(MailAuthenticationException.class);
         }
@@ -104,7 +105,7 @@ class SessionFailureTypesTest {
     @Test
     void startTlsRequiredButNotOfferedIsAConfigurationErrorUnderStartTls() throws Exception {
         ScriptedSmtpServer server = server(new StandardSession());
-        try (PipelinedMailSender sender = sender(Senders.settings(server.port())
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(server.port())
                 .tlsMode(TlsMode.STARTTLS_REQUIRED).build())) {
             SendReport report = sender.sendAndReport(message(sender));
             assertThat(report.entries()).hasSize(1);
@@ -120,7 +121,7 @@ class SessionFailureTypesTest {
         TestCertificates certificates = TestCertificates.create();
         ScriptedSmtpServer server = server(StandardSession.builder()
                 .startTls(certificates.selfSignedServerContext("mail.example.com")).build());
-        try (PipelinedMailSender sender = sender(Senders.settings(server.port()).tlsMode(TlsMode.STARTTLS_REQUIRED)
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(server.port()).tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(certificates.clientContextTrustingCa()).build())) {
             sender.sendAndReport(message(sender));
         }
@@ -135,7 +136,7 @@ class SessionFailureTypesTest {
         TestCertificates certificates = TestCertificates.create();
         ScriptedSmtpServer server = server(StandardSession.builder()
                 .startTls(certificates.serverContext("other.example.net")).build());
-        try (PipelinedMailSender sender = sender(Senders.settings(server.port()).tlsMode(TlsMode.STARTTLS_REQUIRED)
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(server.port()).tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(certificates.clientContextTrustingCa()).build())) {
             sender.sendAndReport(message(sender));
         }
@@ -150,7 +151,7 @@ class SessionFailureTypesTest {
         try (ServerSocket closed = new ServerSocket(0)) {
             port = closed.getLocalPort();
         }
-        try (PipelinedMailSender sender = sender(Senders.settings(port).build())) {
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(port).build())) {
             sender.sendAndReport(message(sender));
         }
         SmtpError error = onlyError();
@@ -161,7 +162,7 @@ class SessionFailureTypesTest {
     @Test
     void aGreetingRefusedWith554IsPermanentUnderGreeting() throws Exception {
         ScriptedSmtpServer server = server(StandardSession.builder().greeting("554 5.7.1 No SMTP service here").build());
-        try (PipelinedMailSender sender = sender(Senders.settings(server.port()).build())) {
+        try (PipelinedMailSender sender = sender(ClientFixtures.settings(server.port()).build())) {
             sender.sendAndReport(message(sender));
         }
         SmtpError error = onlyError();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
- * C10 shared-sender-no-interleave: one sender bean, pool of 4, 64 threads × 50 messages, a server
+ * Shared sender, interleaved commands (docs/fault-kinds.md#shared-sender-interleaving): one sender bean, pool of 4, 64 threads × 50 messages, a server
  * that answers each command after a random delay: every transaction is whole and every message is
- * stored exactly once. (Delays are 0–3 ms instead of the case's 0–15 ms to keep the suite fast.)
+ * stored exactly once. (Delays are kept to 0–3 ms to keep the suite fast.)
  */
 class SharedSenderTest {
 
@@ -37,7 +38,7 @@ class SharedSenderTest {
                 return null;
             }).build());
             Senders.ConnectionCounter counter = new Senders.ConnectionCounter();
-            PipelinedMailSender sender = Senders.sender(Senders.settings(server.port()).build(), 4,
+            PipelinedMailSender sender = Senders.sender(ClientFixtures.settings(server.port()).build(), 4,
                     Duration.ofSeconds(30), counter);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> futures = new ArrayList<>();

@@ -1,7 +1,7 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.sender;
 
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.message;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.runner;
+import static io.github.pipeliningsmtp.sender.Senders.message;
+import static io.github.pipeliningsmtp.sender.Senders.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +42,7 @@ import org.springframework.mail.javamail.MimeMessagePreparator;
 
 /** The Spring side: health with TLS, secrets on the Spring path, SimpleMailMessage, preparators, raw messages, pool limits, RSET. */
 @ExtendWith(OutputCaptureExtension.class)
-class SpringFacadeAttackTest {
+class SpringPathKeepsTheEngineGuaranteesTest {
 
     private static final String[] SECRETS = {"S3cret-Pa55", "UzNjcmV0LVBhNTU=",
         "AHVzZXJAZXhhbXBsZS5jb20AUzNjcmV0LVBhNTU=", "dXNlckBleGFtcGxlLmNvbQ=="};

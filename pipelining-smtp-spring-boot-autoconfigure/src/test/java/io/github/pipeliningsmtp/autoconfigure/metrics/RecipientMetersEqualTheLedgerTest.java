@@ -1,13 +1,12 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.autoconfigure.metrics;
 
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.message;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.recipients;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.runner;
-import static io.github.pipeliningsmtp.attack.SpringAttackSupport.settled;
+import static io.github.pipeliningsmtp.sender.Senders.message;
+import static io.github.pipeliningsmtp.sender.Senders.recipients;
+import static io.github.pipeliningsmtp.sender.Senders.runner;
+import static io.github.pipeliningsmtp.sender.Senders.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.autoconfigure.metrics.PipeliningSmtpMetrics;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
@@ -26,7 +25,7 @@ import org.springframework.mail.MailAuthenticationException;
  * The metrics ledger invariant: after any batch, smtp.pipelining.recipients succeeded + failed +
  * unknown equals the recipients passed in, whatever path the batch took.
  */
-class MetricsLedgerAttackTest {
+class RecipientMetersEqualTheLedgerTest {
 
     private ScriptedSmtpServer server;
 

@@ -1,32 +1,30 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C04 pipeline-read-every-status / DESIGN "A reply to a command that was never sent, or a malformed
- * reply, is a protocol error that retires the connection", and C08 stale connections: replies that
+ * Read every status and replies out of step (docs/fault-kinds.md#read-every-status,
+ * docs/fault-kinds.md#replies-out-of-step: "a reply to a command that was never sent, or a malformed
+ * reply, is a protocol error that retires the connection"), and stale pooled connections
+ * (docs/fault-kinds.md#stale-pooled-connection): replies that
  * make no sense or come unasked.
  */
-class UnexpectedReplyAttackTest {
+class UnexpectedReplyIsNeverADeliveryTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;
 
     @AfterEach
@@ -46,7 +44,7 @@ class UnexpectedReplyAttackTest {
     @Test
     void anExtraReplyAfterTheEndOfDataRetiresTheConnection() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             for (int i = 0; i < 3; i++) {
                 s.readLine();
             }
@@ -60,9 +58,9 @@ class UnexpectedReplyAttackTest {
             s.readLine(Duration.ofSeconds(6)); // whatever comes, the session ends with the client
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        List<MessageLedger> ledgers = c.send(List.of(AttackSupport.message(300, rcpt(1)),
-                AttackSupport.message(300, rcpt(2))));
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        List<MessageLedger> ledgers = c.send(List.of(ClientFixtures.message(300, rcpt(1)),
+                ClientFixtures.message(300, rcpt(2))));
         SmtpConnection.State state = c.state();
         c.close();
         assertThat(ledgers.get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
@@ -75,7 +73,7 @@ class UnexpectedReplyAttackTest {
     @Test
     void dataAnsweredWith250IsNotADelivery() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             for (int i = 0; i < 3; i++) {
                 s.readLine();
             }
@@ -89,8 +87,8 @@ class UnexpectedReplyAttackTest {
             }
             s.closeFin();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(300, rcpt(1)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(300, rcpt(1)))).get(0);
         c.close();
         assertThat(ledger.recipients().get(0).status()).isEqualTo(RecipientStatus.FAILED);
         assertThat(server.commands()).noneMatch(cmd -> cmd.line().startsWith("Subject:") || cmd.line().startsWith("line "));
@@ -100,23 +98,23 @@ class UnexpectedReplyAttackTest {
     @Test
     void eofExactlyAfterTheEndOfDataReply() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             for (int i = 0; i < 3; i++) {
                 s.readLine();
             }
             s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", "354 go");
             byte[] data = s.readData();
-            s.store(AttackSupport.SENDER, List.of(rcpt(1)), data);
+            s.store(ClientFixtures.SENDER, List.of(rcpt(1)), data);
             s.reply("250 2.0.0 Ok: queued as E1");
             s.closeFin();
         });
         server.setDefaultScript(new StandardSession());
-        pool = new SmtpConnectionPool(AttackSupport.settings(server).build(),
+        pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(),
                 PoolSettings.builder().maxConnections(1).maxIdleTime(Duration.ofSeconds(120)).build());
         PooledDelivery delivery = new PooledDelivery(pool);
-        assertThat(delivery.deliver(List.of(AttackSupport.message(300, rcpt(1))), DeliveryPolicy.PARTIAL)
+        assertThat(delivery.deliver(List.of(ClientFixtures.message(300, rcpt(1))), DeliveryPolicy.PARTIAL)
                 .ledgers().get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
-        MessageLedger second = delivery.deliver(List.of(AttackSupport.message(300, rcpt(2))), DeliveryPolicy.PARTIAL)
+        MessageLedger second = delivery.deliver(List.of(ClientFixtures.message(300, rcpt(2))), DeliveryPolicy.PARTIAL)
                 .ledgers().get(0);
         assertThat(second.status()).as(second.toString()).isEqualTo(MessageStatus.SUCCEEDED);
         assertThat(server.messages().stream().filter(m -> m.recipients().contains(rcpt(2)))).hasSize(1);
@@ -126,25 +124,25 @@ class UnexpectedReplyAttackTest {
     @Test
     void unsolicited421BeforeMailOnAReusedConnection() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             for (int i = 0; i < 3; i++) {
                 s.readLine();
             }
             s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", "354 go");
             byte[] data = s.readData();
-            s.store(AttackSupport.SENDER, List.of(rcpt(1)), data);
+            s.store(ClientFixtures.SENDER, List.of(rcpt(1)), data);
             s.reply("250 2.0.0 Ok: queued as E1");
             s.pause(Duration.ofMillis(100));
             s.reply("421 4.4.2 mail.example.com Error: timeout exceeded");
             s.closeFin();
         });
         server.setDefaultScript(new StandardSession());
-        pool = new SmtpConnectionPool(AttackSupport.settings(server).build(),
+        pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(),
                 PoolSettings.builder().maxConnections(1).maxIdleTime(Duration.ofSeconds(120)).build());
         PooledDelivery delivery = new PooledDelivery(pool);
-        delivery.deliver(List.of(AttackSupport.message(300, rcpt(1))), DeliveryPolicy.PARTIAL);
+        delivery.deliver(List.of(ClientFixtures.message(300, rcpt(1))), DeliveryPolicy.PARTIAL);
         Thread.sleep(300);
-        MessageLedger second = delivery.deliver(List.of(AttackSupport.message(300, rcpt(2))), DeliveryPolicy.PARTIAL)
+        MessageLedger second = delivery.deliver(List.of(ClientFixtures.message(300, rcpt(2))), DeliveryPolicy.PARTIAL)
                 .ledgers().get(0);
         assertThat(second.status()).as(second.toString()).isEqualTo(MessageStatus.SUCCEEDED);
         assertThat(server.messages().stream().filter(m -> m.recipients().contains(rcpt(2)))).hasSize(1);

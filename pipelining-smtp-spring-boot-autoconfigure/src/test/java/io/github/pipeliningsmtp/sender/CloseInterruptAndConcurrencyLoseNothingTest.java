@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.sender;
 
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SendingOptions;
@@ -16,6 +16,7 @@ import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.internet.InternetAddress;
@@ -41,13 +42,14 @@ import org.springframework.mail.MailSendException;
 /**
  * The pooled sender under its lifecycle and concurrency faults: closed while another thread
  * sends, interrupted threads, 64 threads against a server that randomly says 421 and closes
- * (C07 + C09 + C10 together), and the report's totals. Requirements: every recipient ends
+ * (421 mid-group, pool slot leak and shared-sender interleaving together: docs/fault-kinds.md#service-closing-mid-group,
+ * docs/fault-kinds.md#pool-slot-leak, docs/fault-kinds.md#shared-sender-interleaving), and the report's totals. Requirements: every recipient ends
  * SUCCEEDED, FAILED or UNKNOWN; FAILED is never stored; SUCCEEDED is stored exactly once; no pool
  * slot leaks (active 0 at the end); nothing hangs past its timeout.
  */
-class SenderLifecycleAttackTest {
+class CloseInterruptAndConcurrencyLoseNothingTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
     private final List<PipelinedMailSender> senders = new ArrayList<>();
 
     @AfterEach
@@ -101,7 +103,7 @@ class SenderLifecycleAttackTest {
             return null;
         }).build());
         Duration shutdown = Duration.ofMillis(500);
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(), 2, Duration.ofSeconds(2), shutdown);
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 2, Duration.ofSeconds(2), shutdown);
         MimeMessage m = message(sender, "1", "rcpt-1@example.net");
         ExecutorService ex = Executors.newSingleThreadExecutor();
         Future<SendReport> sending = ex.submit(() -> sender.sendAndReport(m));
@@ -127,7 +129,7 @@ class SenderLifecycleAttackTest {
     @Test
     void aBatchSentAfterCloseFailsAsAMailSendException() throws Exception {
         server.setDefaultScript(new StandardSession());
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(), 4, Duration.ofSeconds(1),
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 4, Duration.ofSeconds(1),
                 Duration.ofSeconds(1));
         MimeMessage[] batch = new MimeMessage[4];
         for (int i = 0; i < batch.length; i++) {
@@ -149,7 +151,7 @@ class SenderLifecycleAttackTest {
             }
             return null;
         }).build());
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(), 1, Duration.ofSeconds(10),
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 1, Duration.ofSeconds(10),
                 Duration.ofSeconds(2));
         ExecutorService ex = Executors.newFixedThreadPool(2);
         Future<SendReport> slow = ex.submit(() -> sender.sendAndReport(message(sender, "slow", "rcpt-1@example.net")));
@@ -181,7 +183,7 @@ class SenderLifecycleAttackTest {
     void interruptedWhileStreamingBdatContent() throws Exception {
         CountDownLatch streaming = new CountDownLatch(1);
         server.setDefaultScript(s -> {
-            AttackSupport.greet(s, "250-mail.example.com", "250-PIPELINING", "250-CHUNKING", "250 8BITMIME");
+            ClientFixtures.greet(s, "250-mail.example.com", "250-PIPELINING", "250-CHUNKING", "250 8BITMIME");
             List<String> rcpts = new ArrayList<>();
             for (String line = s.readLine(); line != null; line = s.readLine()) {
                 if (line.startsWith("MAIL")) {
@@ -208,7 +210,7 @@ class SenderLifecycleAttackTest {
                 }
             }
         });
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(),
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(),
                 SendingOptions.builder().chunkSize(512).build(), 1, Duration.ofSeconds(3), Duration.ofSeconds(2));
         MimeMessage big = message(sender, "big", "rcpt-1@example.net");
         big.setText("line of text that is long enough to fill the chunks quickly enough\r\n".repeat(3000));
@@ -255,7 +257,7 @@ class SenderLifecycleAttackTest {
                 .endOfDataReply((s, content) -> ThreadLocalRandom.current().nextInt(100) < 3
                         ? List.of("421 4.3.0 Try again later") : null)
                 .build());
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).commandTimeout(Duration.ofSeconds(3))
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).commandTimeout(Duration.ofSeconds(3))
                 .build(), 4, Duration.ofSeconds(30), Duration.ofSeconds(2));
         int threads = 64;
         int perThread = 6;
@@ -315,11 +317,11 @@ class SenderLifecycleAttackTest {
     }
 
     /** Totals equal the recipients passed in, also when one message of the batch cannot be prepared
-     * (DESIGN: every recipient of every message ends in exactly one of succeeded / failed / unknown). */
+     * (README, The ledger: every recipient of every message ends in exactly one of succeeded / failed / unknown). */
     @Test
     void reportTotalsEqualTheRecipientsPassedInEvenWithAnUnpreparableMessage() throws Exception {
         server.setDefaultScript(new StandardSession());
-        PipelinedMailSender sender = sender(AttackSupport.settings(server).build(), 2, Duration.ofSeconds(2),
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 2, Duration.ofSeconds(2),
                 Duration.ofSeconds(1));
         MimeMessage good = message(sender, "good", "rcpt-1@example.net", "rcpt-2@example.net");
         // parses fine and has two recipients, but no From and no mail.smtp.from: cannot be prepared

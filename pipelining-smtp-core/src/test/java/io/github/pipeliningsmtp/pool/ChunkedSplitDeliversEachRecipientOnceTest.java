@@ -1,8 +1,8 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.pool;
 
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SendingOptions;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
@@ -20,6 +20,7 @@ import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,16 +33,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C13 (CHUNKING) crossed with C04 (all-or-nothing) and C19 (452 too many recipients / RCPTMAX):
+ * BDAT without dot-stuffing (docs/fault-kinds.md#bdat-exact-octets) crossed with the all-or-nothing policy
+ * (docs/fault-kinds.md#read-every-status) and too many recipients (452, RCPTMAX; docs/fault-kinds.md#too-many-recipients):
  * content written more than once must be the same octets each time, every recipient is stored
  * exactly once, and all-or-nothing never delivers to only some recipients.
  */
-class ChunkingSplitAttackTest {
+class ChunkedSplitDeliversEachRecipientOnceTest {
 
     private static final String[] CHUNKING_EHLO = {"250-mail.example.com", "250-PIPELINING", "250-CHUNKING",
         "250-ENHANCEDSTATUSCODES", "250 8BITMIME"};
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -132,7 +134,7 @@ class ChunkingSplitAttackTest {
     private static final SendingOptions CHUNKS_OF_100 = SendingOptions.builder().chunkSize(100).build();
 
     private ConnectionSettings chunked() {
-        return AttackSupport.settings(server).build();
+        return ClientFixtures.settings(server).build();
     }
 
     private static String[] rcpts(int n) {
@@ -160,12 +162,12 @@ class ChunkingSplitAttackTest {
     void allOrNothingWithChunkingOneRefusedRecipientSendsNoContent() throws Exception {
         server.enqueue(s -> serve(s, CHUNKING_EHLO, 100, a -> a.equals(rcpt(2))));
         try (SmtpConnection c = SmtpConnection.open(chunked(), CHUNKS_OF_100)) {
-            MessageLedger ledger = c.send(List.of(AttackSupport.message(1500, rcpt(1), rcpt(2), rcpt(3))),
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(1500, rcpt(1), rcpt(2), rcpt(3))),
                     DeliveryPolicy.ALL_OR_NOTHING).get(0);
             assertThat(ledger.recipients()).extracting(RecipientResult::status).containsOnly(RecipientStatus.FAILED);
             assertThat(ledger.contentCommitted()).isFalse();
             // the connection is still usable: a fully accepted message goes through
-            MessageLedger next = c.send(List.of(AttackSupport.message(1500, rcpt(4))),
+            MessageLedger next = c.send(List.of(ClientFixtures.message(1500, rcpt(4))),
                     DeliveryPolicy.ALL_OR_NOTHING).get(0);
             assertThat(next.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
@@ -179,7 +181,7 @@ class ChunkingSplitAttackTest {
     @Test
     void allOrNothingWithChunkingEveryRecipientAcceptedDeliversOnce() throws Exception {
         server.enqueue(s -> serve(s, CHUNKING_EHLO, 100, a -> false));
-        OutgoingMessage m = AttackSupport.message(1500, rcpt(1), rcpt(2));
+        OutgoingMessage m = ClientFixtures.message(1500, rcpt(1), rcpt(2));
         try (SmtpConnection c = SmtpConnection.open(chunked(), CHUNKS_OF_100)) {
             MessageLedger ledger = c.send(List.of(m), DeliveryPolicy.ALL_OR_NOTHING).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
@@ -202,7 +204,7 @@ class ChunkingSplitAttackTest {
         server.setDefaultScript(s -> serve(s, CHUNKING_EHLO, 2, a -> false));
         PooledDelivery d = delivery(chunked());
         String[] to = rcpts(5);
-        PooledDelivery.Result result = d.deliver(List.of(AttackSupport.message(1500, to)), DeliveryPolicy.PARTIAL);
+        PooledDelivery.Result result = d.deliver(List.of(ClientFixtures.message(1500, to)), DeliveryPolicy.PARTIAL);
         d.pool().close(Duration.ofSeconds(2));
         MessageLedger ledger = result.ledgers().get(0);
         assertThat(ledger.recipients()).extracting(RecipientResult::status).containsOnly(RecipientStatus.SUCCEEDED);
@@ -219,8 +221,8 @@ class ChunkingSplitAttackTest {
         PooledDelivery d = delivery(chunked());
         String[] first = rcpts(5);
         String[] second = {"other-1@example.net", "other-2@example.net", "other-3@example.net"};
-        OutgoingMessage m1 = AttackSupport.message(1500, first);
-        OutgoingMessage m2 = AttackSupport.message(700, second);
+        OutgoingMessage m1 = ClientFixtures.message(1500, first);
+        OutgoingMessage m2 = ClientFixtures.message(700, second);
         PooledDelivery.Result result = d.deliver(List.of(m1, m2), DeliveryPolicy.PARTIAL);
         d.pool().close(Duration.ofSeconds(2));
         for (MessageLedger l : result.ledgers()) {
@@ -238,7 +240,7 @@ class ChunkingSplitAttackTest {
     }
 
     /**
-     * All-or-nothing (C04) with a server that refuses recipients beyond 2 with 452, a refused fifth
+     * All-or-nothing with a server that refuses recipients beyond 2 with 452, a refused fifth
      * recipient: either every recipient is delivered or none is. Delivering to some and reporting the
      * rest FAILED is exactly what all-or-nothing forbids.
      */
@@ -248,7 +250,7 @@ class ChunkingSplitAttackTest {
             "250 8BITMIME"};
         server.setDefaultScript(s -> serve(s, ehlo, 2, a -> a.equals(rcpt(5))));
         PooledDelivery d = delivery(chunked());
-        PooledDelivery.Result result = d.deliver(List.of(AttackSupport.message(1500, rcpts(5))),
+        PooledDelivery.Result result = d.deliver(List.of(ClientFixtures.message(1500, rcpts(5))),
                 DeliveryPolicy.ALL_OR_NOTHING);
         d.pool().close(Duration.ofSeconds(2));
         MessageLedger ledger = result.ledgers().get(0);
@@ -261,7 +263,7 @@ class ChunkingSplitAttackTest {
         server.setDefaultScript(s -> serve(s, CHUNKING_EHLO, 2, a -> false));
         PooledDelivery d = delivery(chunked());
         String[] to = rcpts(5);
-        PooledDelivery.Result result = d.deliver(List.of(AttackSupport.message(1500, to)),
+        PooledDelivery.Result result = d.deliver(List.of(ClientFixtures.message(1500, to)),
                 DeliveryPolicy.ALL_OR_NOTHING);
         d.pool().close(Duration.ofSeconds(2));
         MessageLedger ledger = result.ledgers().get(0);

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * has no CHUNKING/SIZE support (another branch adds it); Postfix advertises both, checked below.
  */
 @Tag("mta")
-class MtaInteropTest {
+class MtaInteropIT {
 
     private static final String SENDER = "sender@example.com";
     private final String run = UUID.randomUUID().toString();
@@ -86,7 +86,7 @@ class MtaInteropTest {
             roundTrips = c.roundTrips() - before;
             assertThat(c.state()).isEqualTo(SmtpConnection.State.READY);
         }
-        System.out.println("[MtaInteropTest] " + n + " messages pipelined over STARTTLS to Postfix"
+        System.out.println("[MtaInteropIT] " + n + " messages pipelined over STARTTLS to Postfix"
                 + (chunking ? " with BDAT" : " with DATA") + " in " + roundTrips + " round trips");
         assertThat(roundTrips).isLessThanOrEqualTo(n + 2);
         for (int i = 0; i < n; i++) {
@@ -216,9 +216,9 @@ class MtaInteropTest {
     }
 
     /**
-     * C16 against Postfix: STARTTLS required, the name asked for ({@code wrong.test}, mapped to
+     * TLS host name verification (docs/fault-kinds.md#tls-hostname-verification) against Postfix: STARTTLS required, the name asked for ({@code wrong.test}, mapped to
      * 127.0.0.1) is not in Postfix's certificate: the handshake fails and Postfix's own session
-     * counters show that neither AUTH nor MAIL was written (C15: nothing after a failed STARTTLS).
+     * counters show that neither AUTH nor MAIL was written (STARTTLS downgrade, docs/fault-kinds.md#starttls-downgrade: nothing after a failed STARTTLS).
      */
     @Test
     void startTlsRequiredWithAWrongHostNameIsRefusedBeforeAuthOrMail() throws Exception {

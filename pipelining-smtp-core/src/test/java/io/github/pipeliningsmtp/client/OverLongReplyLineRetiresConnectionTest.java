@@ -1,34 +1,32 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.client.SendingOptions;
-import static io.github.pipeliningsmtp.attack.AttackSupport.EHLO_NO_SIZE;
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.EHLO_NO_SIZE;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C04 / DESIGN "a malformed reply is a protocol error that retires the connection": a reply line
+ * Read every status and replies out of step (docs/fault-kinds.md#read-every-status,
+ * docs/fault-kinds.md#replies-out-of-step: "a malformed reply is a protocol error that retires the
+ * connection"): a reply line
  * over the decoder's 4,096-octet bound arrives mid-group. The connection must be retired, the
  * error must name the protocol problem, and no recipient may be SUCCEEDED unless the server's 250
  * to its end of data was read (nor FAILED when that 250 was read and the message stored).
  */
-class LongReplyLineAttackTest {
+class OverLongReplyLineRetiresConnectionTest {
 
     private static final String LONG = "250 2.1.5 " + "x".repeat(5000);
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -56,8 +54,8 @@ class LongReplyLineAttackTest {
             s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", LONG, "250 2.1.5 Ok", "354 go");
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(800, rcpt(1), rcpt(2), rcpt(3)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(800, rcpt(1), rcpt(2), rcpt(3)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertProtocolFailure(ledger);
@@ -76,8 +74,8 @@ class LongReplyLineAttackTest {
             s.writeSlowly((LONG + "\r\n250 2.1.5 Ok\r\n354 go\r\n").getBytes(), 700, Duration.ofMillis(20));
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(800, rcpt(1), rcpt(2), rcpt(3)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(800, rcpt(1), rcpt(2), rcpt(3)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertProtocolFailure(ledger);
@@ -95,8 +93,8 @@ class LongReplyLineAttackTest {
                     "354 go");
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(800, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(800, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertProtocolFailure(ledger);
@@ -112,8 +110,8 @@ class LongReplyLineAttackTest {
             s.reply(LONG);
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(800, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(800, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertProtocolFailure(ledger);
@@ -134,16 +132,16 @@ class LongReplyLineAttackTest {
             }
             s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", "354 go");
             byte[] content = s.readData();
-            s.store(AttackSupport.SENDER, List.of(rcpt(1)), content);
+            s.store(ClientFixtures.SENDER, List.of(rcpt(1)), content);
             for (int i = 0; i < 4; i++) {
                 s.readLine();
             }
             s.reply("250 2.0.0 queued as A1", "250 2.1.0 Ok", "250 2.1.5 Ok", LONG, "354 go");
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        List<MessageLedger> ledgers = c.send(List.of(AttackSupport.message(800, rcpt(1)),
-                AttackSupport.message(800, rcpt(2), rcpt(3))));
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        List<MessageLedger> ledgers = c.send(List.of(ClientFixtures.message(800, rcpt(1)),
+                ClientFixtures.message(800, rcpt(2), rcpt(3))));
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertThat(server.messages()).hasSize(1);
@@ -165,8 +163,8 @@ class LongReplyLineAttackTest {
             s.reply("250 2.0.0 queued " + "z".repeat(5000));
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(800, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(800, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertThat(ledger.recipients()).extracting(RecipientResult::status).containsOnly(RecipientStatus.UNKNOWN);
@@ -186,8 +184,8 @@ class LongReplyLineAttackTest {
             s.reply("250 2.0.0 " + "c".repeat(5000));
             s.stallUntilClientCloses();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build(), SendingOptions.builder().chunkSize(200).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(3000, rcpt(1)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build(), SendingOptions.builder().chunkSize(200).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(3000, rcpt(1)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertThat(ledger.recipients()).extracting(RecipientResult::status)

@@ -1,19 +1,15 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.client.ConnectionSettings;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
 import io.github.pipeliningsmtp.testing.RecordedCommand;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.ServerSession;
 import io.github.pipeliningsmtp.testing.TestCertificates;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -21,17 +17,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * C14 (kind: STARTTLS reply and plaintext injection). The existing tests send the 220 and the
+ * STARTTLS and plaintext injected before the handshake (docs/fault-kinds.md#starttls-injection). StartTlsInjectionTest sends the 220 and the
  * injected bytes in one segment. Here the 220 itself arrives in pieces (split inside the line,
  * and as a multi-line 220 one line per segment): the session must still work, because a reply
  * split across reads is legal (RFC 5321 §4.2); and when the injected bytes come in the same read
  * as the last piece of the 220, the client must still abort before the handshake.
  */
-class StartTlsSplitAttackTest {
+class StartTlsReplyInPiecesTest {
 
     private static final TestCertificates CERTS = TestCertificates.create();
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -40,7 +36,7 @@ class StartTlsSplitAttackTest {
     }
 
     private ConnectionSettings settings() {
-        return AttackSupport.settings(server)
+        return ClientFixtures.settings(server)
                 .tlsMode(TlsMode.STARTTLS_REQUIRED)
                 .sslContext(CERTS.clientContextTrustingCa())
                 .build();
@@ -76,13 +72,13 @@ class StartTlsSplitAttackTest {
         byte[] content = s.readData();
         s.store("sender@example.com", List.of(rcpt(1)), content);
         s.reply("250 2.0.0 queued");
-        AttackSupport.quit(s);
+        ClientFixtures.quit(s);
     }
 
     private void assertDelivered() throws Exception {
         try (SmtpConnection c = SmtpConnection.open(settings())) {
             assertThat(c.isTls()).isTrue();
-            MessageLedger ledger = c.send(List.of(AttackSupport.message(512, rcpt(1)))).get(0);
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(512, rcpt(1)))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.SUCCEEDED);
         }
         server.awaitScriptsFinished(Duration.ofSeconds(3));

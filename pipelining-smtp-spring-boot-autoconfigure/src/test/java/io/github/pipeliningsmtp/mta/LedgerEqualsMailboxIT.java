@@ -65,7 +65,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * <p>The seed is {@code -Dledger.seed=N} (random otherwise) and is printed, and in every failure.
  */
 @Tag("mta")
-class LedgerEqualsMailboxTest {
+class LedgerEqualsMailboxIT {
 
     /** The default {@code smtp.pipelining.max-messages-in-flight}: the BDAT window. */
     private static final int WINDOW = 50;
@@ -92,7 +92,7 @@ class LedgerEqualsMailboxTest {
     static void seed() {
         String given = System.getProperty("ledger.seed");
         seed = given != null && !given.isBlank() ? Long.parseLong(given.trim()) : new SecureRandom().nextLong();
-        System.out.println("[LedgerEqualsMailboxTest] seed " + seed + " (rerun with -Dledger.seed=" + seed + ")");
+        System.out.println("[LedgerEqualsMailboxIT] seed " + seed + " (rerun with -Dledger.seed=" + seed + ")");
     }
 
     static Stream<Arguments> combinations() {
@@ -200,7 +200,7 @@ class LedgerEqualsMailboxTest {
         Map<Kind, Integer> kinds = new java.util.EnumMap<>(Kind.class);
         workload.stream().flatMap(List::stream).forEach(p -> kinds.merge(p.kind(), 1, Integer::sum));
         long edges = workload.stream().flatMap(List::stream).filter(Planned::boundary).count();
-        System.out.printf(Locale.ROOT, "[LedgerEqualsMailboxTest] %s: %d messages %s (%d at flight edges), "
+        System.out.printf(Locale.ROOT, "[LedgerEqualsMailboxIT] %s: %d messages %s (%d at flight edges), "
                         + "%d recipients, %d round trips (%.3f per message), %d ms, %d stored, failed=%d unknown=%d, "
                         + "%d mismatches (%d ledger≠mailbox, %d ledger≠MTA rule)%n  batches: %s%n",
                 label, messages, kinds, edges, recipients, roundTrips, (double) roundTrips / messages, millis,

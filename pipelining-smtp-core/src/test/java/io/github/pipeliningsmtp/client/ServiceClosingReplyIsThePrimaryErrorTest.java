@@ -1,21 +1,13 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
 import io.github.pipeliningsmtp.client.SendingOptions;
-import static io.github.pipeliningsmtp.attack.AttackSupport.EHLO_NO_SIZE;
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.EHLO_NO_SIZE;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.FailureType;
-import io.github.pipeliningsmtp.client.MessageContent;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,12 +16,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Attack on C07 reply-421-mid-group (kind: the real reply hidden behind an I/O error, connection not closed):
+ * 421 in the middle of a group (docs/fault-kinds.md#service-closing-mid-group; the real reply hidden behind an
+ * I/O error, the connection not closed):
  * variants the existing ServiceClosingTest does not script.
  */
-class ServiceClosingAttackTest {
+class ServiceClosingReplyIsThePrimaryErrorTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -40,7 +33,7 @@ class ServiceClosingAttackTest {
     /**
      * The server accepts DATA with 354 and at once sends 421 (same segment), then resets the
      * connection while the client is still streaming a large body. The 421 is already in the
-     * client's buffer: it must be the primary error, not the write's "connection reset" (C07 c:
+     * client's buffer: it must be the primary error, not the write's "connection reset" (the kind's rule:
      * "{..., 421, ...} as the primary error; the I/O error may be attached as cause or suppressed").
      */
     @Test
@@ -67,9 +60,9 @@ class ServiceClosingAttackTest {
                 out.write(block);
             }
         };
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         MessageLedger ledger = c.send(List.of(new OutgoingMessage(
-                Envelope.of(AttackSupport.SENDER, rcpt(1), rcpt(2)), big))).get(0);
+                Envelope.of(ClientFixtures.SENDER, rcpt(1), rcpt(2)), big))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         for (RecipientResult r : ledger.recipients()) {
@@ -85,7 +78,7 @@ class ServiceClosingAttackTest {
     @Test
     void aMultiLine421MidGroupIsReportedAsTheServerSaidIt() throws Exception {
         server.enqueue(s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.reply("250 2.1.0 Ok");
             s.readLine();
@@ -94,8 +87,8 @@ class ServiceClosingAttackTest {
             s.reply("421-4.3.2 Service shutting down", "421-4.3.2 for maintenance", "421 4.3.2 try later");
             s.closeFin();
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(1024, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(1024, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         assertThat(ledger.recipients().get(0).status()).isEqualTo(RecipientStatus.FAILED);
@@ -131,8 +124,8 @@ class ServiceClosingAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build(), SendingOptions.builder().chunkSize(1000).build());
-        MessageLedger ledger = c.send(List.of(AttackSupport.message(5000, rcpt(1), rcpt(2)))).get(0);
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build(), SendingOptions.builder().chunkSize(1000).build());
+        MessageLedger ledger = c.send(List.of(ClientFixtures.message(5000, rcpt(1), rcpt(2)))).get(0);
         assertThat(c.state()).isEqualTo(SmtpConnection.State.BROKEN);
         c.close();
         for (RecipientResult r : ledger.recipients()) {

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * recipient was refused or a BDAT chunk was refused (as Exim 4.96 does); there the batch has a
  * message whose every recipient is refused between the other two.
  */
-class FaultSweepTest {
+class FaultSweepIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
@@ -150,7 +150,7 @@ class FaultSweepTest {
             for (Map.Entry<String, Integer> e : stored.entrySet()) {
                 assertThat(e.getValue()).as("copies of %s", e.getKey()).isEqualTo(1);
             }
-            System.out.println("[FaultSweepTest] " + (chunking ? "BDAT" : "DATA")
+            System.out.println("[FaultSweepIT] " + (chunking ? "BDAT" : "DATA")
                     + (keepsTransaction ? " (server keeps the transaction after a failure)" : "") + ": client output " + sizes.get(CuttingRelay.Direction.CLIENT_TO_SERVER)
                     + " bytes, server output " + sizes.get(CuttingRelay.Direction.SERVER_TO_CLIENT) + " bytes; "
                     + attempts.size() + " cut sessions in " + sweepMillis + " ms, slowest call " + maxMillis

@@ -1,25 +1,15 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
-import static io.github.pipeliningsmtp.attack.AttackSupport.rcpt;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.rcpt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pipeliningsmtp.client.DeliveryPolicy;
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.FailureType;
-import io.github.pipeliningsmtp.client.MessageContent;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.MessageStatus;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
-import io.github.pipeliningsmtp.client.RecipientResult;
-import io.github.pipeliningsmtp.client.RecipientStatus;
-import io.github.pipeliningsmtp.client.SmtpConnection;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,9 +23,9 @@ import org.junit.jupiter.api.Test;
  * it is delivered"; PooledDelivery: "Messages whose MAIL FROM was never written because the
  * connection ended first are sent on a new connection").
  */
-class ContentFailureAttackTest {
+class BrokenContentFailsOnlyItsMessageTest {
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
     private SmtpConnectionPool pool;
 
     @AfterEach
@@ -55,17 +45,17 @@ class ContentFailureAttackTest {
             }
             throw new MessagingException("attachment could not be read");
         };
-        return new OutgoingMessage(Envelope.of(AttackSupport.SENDER, to), content);
+        return new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, to), content);
     }
 
     @Test
     void theMessageAfterABrokenContentIsStillDelivered() throws Exception {
         server.setDefaultScript(new StandardSession());
-        pool = new SmtpConnectionPool(AttackSupport.settings(server).build(),
+        pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(),
                 PoolSettings.builder().maxConnections(1).build());
         PooledDelivery delivery = new PooledDelivery(pool);
-        List<OutgoingMessage> batch = List.of(AttackSupport.message(500, rcpt(1)), failingMidway(rcpt(2)),
-                AttackSupport.message(500, rcpt(3)), AttackSupport.message(500, rcpt(4)));
+        List<OutgoingMessage> batch = List.of(ClientFixtures.message(500, rcpt(1)), failingMidway(rcpt(2)),
+                ClientFixtures.message(500, rcpt(3)), ClientFixtures.message(500, rcpt(4)));
         List<MessageLedger> ledgers = delivery.deliver(batch, DeliveryPolicy.PARTIAL).ledgers();
 
         assertThat(ledgers.get(0).status()).isEqualTo(MessageStatus.SUCCEEDED);
@@ -103,7 +93,7 @@ class ContentFailureAttackTest {
                 }
             }
         });
-        SmtpConnection c = SmtpConnection.open(AttackSupport.settings(server).build());
+        SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build());
         long start = System.nanoTime();
         MessageLedger ledger = c.send(List.of(failingMidway(rcpt(1)))).get(0);
         long millis = (System.nanoTime() - start) / 1_000_000;

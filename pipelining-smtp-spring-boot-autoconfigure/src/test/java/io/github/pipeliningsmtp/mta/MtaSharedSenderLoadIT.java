@@ -25,13 +25,13 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
- * C10 against Postfix: one shared {@link PipelinedMailSender} with a pool of 4 connections (STARTTLS
+ * Shared sender, interleaved commands (docs/fault-kinds.md#shared-sender-interleaving), against Postfix: one shared {@link PipelinedMailSender} with a pool of 4 connections (STARTTLS
  * required, hostname verified), 64 threads × 50 messages. Every message reaches the maildir exactly
  * once with its own envelope (Return-Path, Delivered-To) and content, at most 4 connections are ever
  * open, and none is left borrowed.
  */
 @Tag("mta")
-class MtaSharedSenderLoadTest {
+class MtaSharedSenderLoadIT {
 
     @Test
     @Timeout(300)
@@ -93,7 +93,7 @@ class MtaSharedSenderLoadTest {
         List<MtaServer.Delivery> stored = mta.awaitDeliveries(c -> c.contains("X-Run: " + run), total,
                 Duration.ofSeconds(120), Duration.ofSeconds(1));
         long deliveredMillis = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("[MtaSharedSenderLoadTest] " + total + " messages from " + threads
+        System.out.println("[MtaSharedSenderLoadIT] " + total + " messages from " + threads
                 + " threads, pool of 4: all 250 after " + sentMillis + " ms, all in the maildir after "
                 + deliveredMillis + " ms; most connections open at once: " + max.get());
         assertThat(stored).hasSize(total);

@@ -1,13 +1,12 @@
-package io.github.pipeliningsmtp.attack;
+package io.github.pipeliningsmtp.client;
 
-import static io.github.pipeliningsmtp.attack.AttackSupport.greet;
+import static io.github.pipeliningsmtp.testkit.ClientFixtures.greet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.pipeliningsmtp.client.Credentials;
-import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.SessionScript;
+import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -15,13 +14,16 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** C17 credentials-never-logged: no exception of any AUTH failure path carries the password or its encodings. */
-class AuthAttackTest {
+/**
+ * Credentials never logged (docs/fault-kinds.md#credentials-never-logged): no exception of any AUTH failure path
+ * carries the password or its encodings.
+ */
+class AuthFailuresCarryNoCredentialsTest {
 
     private static final List<String> SECRETS = List.of("S3cret-Pa55", "UzNjcmV0LVBhNTU=",
             "AHVzZXJAZXhhbXBsZS5jb20AUzNjcmV0LVBhNTU=", "dXNlckBleGFtcGxlLmNvbQ==");
 
-    private final ScriptedSmtpServer server = AttackSupport.server();
+    private final ScriptedSmtpServer server = ClientFixtures.server();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -32,7 +34,7 @@ class AuthAttackTest {
     private Throwable failWith(String mechanism, SessionScript script) {
         server.enqueue(script);
         Throwable[] thrown = new Throwable[1];
-        assertThatThrownBy(() -> SmtpConnection.open(AttackSupport.settings(server)
+        assertThatThrownBy(() -> SmtpConnection.open(ClientFixtures.settings(server)
                 .commandTimeout(Duration.ofSeconds(1))
                 .allowPlaintextAuth(true).authMechanism(mechanism)
                 .credentials(Credentials.password("user@example.com", "S3cret-Pa55")).build()).close())
@@ -48,7 +50,7 @@ class AuthAttackTest {
     @Test
     void loginWithUnexpectedChallengesThenAFurther334() {
         Throwable t = failWith("LOGIN", s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.reply("334 UGFzc3dvcmQ6"); // asks for the password first
             s.readLine();
@@ -57,7 +59,7 @@ class AuthAttackTest {
             s.reply("334 " + "VXNlcm5hbWU6");
             String cancel = s.readLine();
             s.reply("501 5.7.0 Authentication cancelled: " + cancel);
-            AttackSupport.quit(s);
+            ClientFixtures.quit(s);
         });
         assertThat(t.getMessage()).contains("501");
     }
@@ -65,7 +67,7 @@ class AuthAttackTest {
     @Test
     void eofRightAfterThePassword() {
         failWith("LOGIN", s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.reply("334 VXNlcm5hbWU6");
             s.readLine();
@@ -78,7 +80,7 @@ class AuthAttackTest {
     @Test
     void timeoutAfterThePlainInitialResponse() {
         failWith("PLAIN", s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.stallUntilClientCloses();
         });
@@ -87,7 +89,7 @@ class AuthAttackTest {
     @Test
     void malformedReplyAfterThePlainInitialResponse() {
         failWith("PLAIN", s -> {
-            greet(s, AttackSupport.D_EHLO);
+            greet(s, ClientFixtures.D_EHLO);
             s.readLine();
             s.reply("xyz garbage");
             s.stallUntilClientCloses();
