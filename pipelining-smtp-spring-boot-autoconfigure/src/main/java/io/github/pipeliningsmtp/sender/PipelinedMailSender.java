@@ -1,27 +1,21 @@
 package io.github.pipeliningsmtp.sender;
 
-import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.DsnOptions;
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.MessageContent;
-import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
+import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SmtpAuthenticationException;
-import io.github.pipeliningsmtp.delivery.BatchDelivery;
 import io.github.pipeliningsmtp.delivery.DeliveryOptions;
+import io.github.pipeliningsmtp.delivery.MessagePreparationException;
+import io.github.pipeliningsmtp.delivery.SmtpMailer;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.springframework.mail.MailAuthenticationException;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailSendException;
@@ -45,17 +39,14 @@ import org.springframework.mail.javamail.MimeMailMessage;
  * the map. {@link #sendAndReport} returns the ledger of every message instead of throwing.
  *
  * <p>Like {@code JavaMailSenderImpl}, a message without a sent date gets the current date, and an
- * explicitly set Message-ID survives {@code saveChanges()}.
+ * explicitly set Message-ID survives {@code saveChanges()}. The sending itself is the core's
+ * {@link SmtpMailer}; this class adds Spring's message types and exceptions.
  */
 public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
 
-    private final SmtpConnectionPool pool;
-    private final BatchDelivery delivery;
-    private final Session session;
+    private final SmtpMailer mailer;
     private final DeliveryPolicy policy;
-    private final Duration shutdownTimeout;
     private final SenderEvents events;
-    private volatile DsnOptions defaultDsn;
 
     /**
      * @param pool            the connections; closed by {@link #close()}
@@ -69,8 +60,8 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     }
 
     /**
-     * As above, with the events object that the pool and its connection settings also report to
-     * (metrics add their listener to it).
+     * As above, with the events object that the pool also reports to (metrics add their listener
+     * to it).
      */
     public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
                                Duration shutdownTimeout, SenderEvents events) {
@@ -84,15 +75,9 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
                                Duration shutdownTimeout, SenderEvents events, boolean splitTooManyRecipients) {
         this.events = events;
-        this.pool = pool;
-        this.delivery = new BatchDelivery(pool, new DeliveryOptions(policy, splitTooManyRecipients));
-        Properties properties = new Properties();
-        if (defaultEncoding != null) {
-            properties.setProperty("mail.mime.charset", defaultEncoding);
-        }
-        this.session = Session.getInstance(properties);
+        this.mailer = new SmtpMailer(pool, new DeliveryOptions(policy, splitTooManyRecipients), defaultEncoding,
+                shutdownTimeout, events);
         this.policy = policy;
-        this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
@@ -101,7 +86,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
      * configuration time.
      */
     public void setDefaultDsn(DsnOptions dsn) {
-        this.defaultDsn = dsn;
+        mailer.setDefaultDsn(dsn);
     }
 
     /** Where this sender reports replies, round trips, connections and batches. */
@@ -111,19 +96,24 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
 
     /** The pool, for health and metrics. */
     public SmtpConnectionPool pool() {
-        return pool;
+        return mailer.pool();
+    }
+
+    /** The core mailer this sender adapts to Spring's {@link JavaMailSender}. */
+    public SmtpMailer mailer() {
+        return mailer;
     }
 
     @Override
     public MimeMessage createMimeMessage() {
-        return new MimeMessage(session);
+        return mailer.createMimeMessage();
     }
 
     /** @throws MailParseException if the stream is not a message */
     @Override
     public MimeMessage createMimeMessage(InputStream contentStream) {
         try {
-            return new MimeMessage(session, contentStream);
+            return new MimeMessage(mailer.session(), contentStream);
         } catch (MessagingException e) {
             throw new MailParseException("Could not parse raw MIME content", e);
         }
@@ -150,7 +140,8 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     /**
      * Sends the messages and returns the ledger of every one, without throwing for server refusals
      * or connection failures (those are in the ledgers), for callers that retry only what failed
-     * transiently.
+     * transiently. A message that could not be prepared has a {@link MailParseException} as its
+     * entry's error.
      *
      * @throws MailAuthenticationException when the server refused AUTH (nothing was sent)
      */
@@ -160,93 +151,24 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
 
     private SendReport report(List<Object> originals, List<MimeMessage> mimes) {
         return events.observer().observe(mimes.size(), () -> {
-            long start = System.nanoTime();
-            Reported reported = doReport(originals, mimes);
-            // the batch reaches the meters even when it ends in an exception (AUTH refused)
-            events.batchCompleted(reported.report(), Duration.ofNanos(System.nanoTime() - start));
-            if (reported.authFailure() != null) {
-                throw new MailAuthenticationException("SMTP server refused authentication: "
-                        + reported.authFailure().getMessage(), reported.authFailure());
-            }
-            return reported.report();
-        });
-    }
-
-    /** A batch's report, and the AUTH refusal that stopped it, if one did. */
-    private record Reported(SendReport report, SmtpAuthenticationException authFailure) {
-    }
-
-    private Reported doReport(List<Object> originals, List<MimeMessage> mimes) {
-        int n = mimes.size();
-        Exception[] errors = new Exception[n];
-        List<OutgoingMessage> outgoing = new ArrayList<>(n);
-        List<Integer> index = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            try {
-                outgoing.add(prepare(mimes.get(i)));
-                index.add(i);
-            } catch (MessagingException | IllegalArgumentException e) {
-                errors[i] = new MailParseException("Could not prepare message: " + e.getMessage(), e);
-            }
-        }
-        BatchDelivery.Outcome outcome = delivery.deliver(outgoing);
-        SmtpAuthenticationException auth = outcome.connectionFailure() instanceof SmtpAuthenticationException a ? a : null;
-        MessageLedger[] ledgers = new MessageLedger[n];
-        for (int k = 0; k < index.size(); k++) {
-            ledgers[index.get(k)] = outcome.ledgers().get(k);
-        }
-        for (int i = 0; i < n; i++) {
-            if (ledgers[i] == null) {
-                // not prepared: its recipients, if it has any, are in the ledger as FAILED (LOCAL)
-                ledgers[i] = unpreparedLedger(mimes.get(i), errors[i]);
-            }
-        }
-        List<SendReport.Entry> entries = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Exception error = errors[i];
-            if (error == null && outcome.connectionFailure() != null && !ledgers[i].started()) {
-                error = outcome.connectionFailure();
-            }
-            entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
-        }
-        return new Reported(new SendReport(entries, outcome.roundTrips()), auth);
-    }
-
-    private static MessageLedger unpreparedLedger(MimeMessage message, Exception error) {
-        try {
-            List<String> recipients = new ArrayList<>();
-            for (String header : new String[] {"To", "Cc", "Bcc"}) {
-                String value = message.getHeader(header, ",");
-                if (value != null) {
-                    // not strict: a header that failed preparation may not parse strictly
-                    for (jakarta.mail.internet.InternetAddress a
-                            : jakarta.mail.internet.InternetAddress.parseHeader(value, false)) {
-                        recipients.add(a.getAddress());
-                    }
+            // the batch reaches the meters (SmtpMailer tells the listener) even when AUTH was refused
+            SendReport core = mailer.send(originals, mimes);
+            List<SendReport.Entry> entries = new ArrayList<>(core.entries().size());
+            SmtpAuthenticationException auth = null;
+            for (SendReport.Entry e : core.entries()) {
+                Exception error = e.error();
+                if (error instanceof MessagePreparationException prep) {
+                    error = new MailParseException(prep.getMessage(), prep.getCause());
+                } else if (auth == null && error instanceof SmtpAuthenticationException a) {
+                    auth = a;
                 }
+                entries.add(new SendReport.Entry(e.original(), e.ledger(), error));
             }
-            if (recipients.isEmpty()) {
-                return null;
+            if (auth != null) {
+                throw new MailAuthenticationException("SMTP server refused authentication: " + auth.getMessage(), auth);
             }
-            return MessageLedger.notSent(new Envelope("", recipients),
-                    io.github.pipeliningsmtp.client.SmtpError.local(io.github.pipeliningsmtp.protocol.SmtpStep.MAIL_FROM,
-                            "not sent: the message could not be prepared: " + error.getMessage(), error));
-        } catch (MessagingException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private OutgoingMessage prepare(MimeMessage message) throws MessagingException {
-        if (message.getSentDate() == null) {
-            message.setSentDate(new Date());
-        }
-        String messageId = message.getMessageID();
-        message.saveChanges();
-        if (messageId != null) {
-            message.setHeader("Message-ID", messageId);
-        }
-        Envelope envelope = MimeEnvelopes.of(message);
-        return new OutgoingMessage(envelope, MessageContent.of(message), MimeEnvelopes.dsn(message, defaultDsn));
+            return new SendReport(entries, core.roundTrips());
+        });
     }
 
     private static void throwIfFailed(SendReport report) {
@@ -272,12 +194,11 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
     /** Waits up to the shutdown timeout for sends in progress, then QUITs every connection. */
     @Override
     public void close() {
-        delivery.close();
-        pool.close(shutdownTimeout);
+        mailer.close();
     }
 
     @Override
     public String toString() {
-        return "PipelinedMailSender[" + pool + ", policy=" + policy + "]";
+        return "PipelinedMailSender[" + mailer.pool() + ", policy=" + policy + "]";
     }
 }

@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.sender;
+package io.github.pipeliningsmtp.delivery;
 
 import io.github.pipeliningsmtp.client.Envelope;
 import jakarta.mail.Address;
