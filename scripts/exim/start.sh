@@ -109,26 +109,14 @@ make_user() {
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/free-port.sh"
 
-# The same recipe as scripts/mta/start.sh, with a CA of its own.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/test-ca.sh"
+
+# The test CA recipe shared with scripts/mta/start.sh, with a CA of its own.
 make_certificates() {
-  local d=$EXIM_DIR/tls
-  if [[ -s $d/server.crt && -s $d/ca.crt ]]; then
-    return
-  fi
-  mkdir -p "$d"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=pipelining-smtp test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=mail.test" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:mail.test,DNS:localhost,IP:127.0.0.1" > "$d/server.ext"
-  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
-    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+  make_test_ca "$EXIM_DIR/tls" || return 0
   # Exim reads the key after dropping root: readable by its group only
-  chown "root:$EXIM_USER" "$d/server.key"
-  chmod 640 "$d/server.key"
-  chmod 600 "$d/ca.key"
-  chmod 644 "$d/ca.crt" "$d/server.crt"
+  chown "root:$EXIM_USER" "$EXIM_DIR/tls/server.key"
+  chmod 640 "$EXIM_DIR/tls/server.key"
 }
 
 write_config() {

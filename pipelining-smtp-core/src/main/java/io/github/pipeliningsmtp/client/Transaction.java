@@ -1,15 +1,26 @@
 package io.github.pipeliningsmtp.client;
 
+import static io.github.pipeliningsmtp.client.TransactionPhase.ABANDONED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.CONTENT_REFUSED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.CUT_OFF;
+import static io.github.pipeliningsmtp.client.TransactionPhase.DATA_REFUSED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.DELIVERED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.EMPTY_ENDED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.ENVELOPE;
+import static io.github.pipeliningsmtp.client.TransactionPhase.MAIL_REFUSED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.NOT_SENDABLE;
+import static io.github.pipeliningsmtp.client.TransactionPhase.OUT_OF_STEP;
+import static io.github.pipeliningsmtp.client.TransactionPhase.PREPARED;
+import static io.github.pipeliningsmtp.client.TransactionPhase.SENDING_CONTENT;
+
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * One mail transaction (RFC 5321 §3.3) as a state machine: a single {@link Phase} field, moved only
+ * One mail transaction (RFC 5321 §3.3) as a state machine: a single {@link TransactionPhase} field, moved only
  * by {@link #move}, decides what every reply means, and this class alone decides the outcome of the
  * transaction and of each of its recipients in the ledger:
  *
@@ -21,7 +32,7 @@ import java.util.Set;
  *   <li>A reply that contradicts the client's model of the server (503 to MAIL FROM, 2yz or a 3yz
  *       other than 354 to DATA, 503 to RCPT TO after MAIL FROM was accepted, 503 to DATA or BDAT
  *       after a recipient was accepted, 2yz to the LAST chunk when no recipient was accepted): the
- *       transaction is {@link Phase#OUT_OF_STEP}, the handler returns the error that ends the
+ *       transaction is {@link TransactionPhase#OUT_OF_STEP}, the handler returns the error that ends the
  *       connection, and the recipients are settled as when it is cut off.</li>
  *   <li>Cut off (no reply, or out of step): a recipient the server did not refuse is UNKNOWN when the
  *       end of data or LAST chunk may have been written and the server had not refused the
@@ -45,48 +56,10 @@ import java.util.Set;
  */
 final class Transaction {
 
-    /** Where the transaction stands, as far as the replies read so far tell. */
-    enum Phase {
-        /** Commands built; no reply read yet. */
-        PREPARED,
-        /** Refused by this client before anything was written (final). */
-        NOT_SENDABLE,
-        /** MAIL FROM got 2yz: RCPT replies are being read. */
-        ENVELOPE,
-        /** MAIL FROM refused: the transaction failed; later replies are details. */
-        MAIL_REFUSED,
-        /** DATA refused (final). */
-        DATA_REFUSED,
-        /** DATA got 354: the content (or a lone dot) must follow. */
-        SENDING_CONTENT,
-        /** All-or-nothing gave up because a recipient was refused (final). */
-        ABANDONED,
-        /** The content got a 2yz: accepted recipients SUCCEEDED (final; the server is reset). */
-        DELIVERED,
-        /** The end of data or a BDAT chunk was refused (final). */
-        CONTENT_REFUSED,
-        /** The lone dot after a 354 with no recipient accepted was answered (final). */
-        EMPTY_ENDED,
-        /** A reply contradicted the client's model of the server (final; the connection is retired). */
-        OUT_OF_STEP,
-        /** The connection ended before the transaction's outcome (final). */
-        CUT_OFF;
-
-        boolean isFinal() {
-            return FINAL.contains(this);
-        }
-    }
-
-    private static final Set<Phase> FINAL = EnumSet.of(Phase.NOT_SENDABLE, Phase.DATA_REFUSED, Phase.ABANDONED,
-            Phase.DELIVERED, Phase.CONTENT_REFUSED, Phase.EMPTY_ENDED, Phase.OUT_OF_STEP, Phase.CUT_OFF);
-    /** Phases in which the server has refused the transaction itself: nothing of it can be delivered. */
-    private static final Set<Phase> REFUSED = EnumSet.of(Phase.MAIL_REFUSED, Phase.DATA_REFUSED,
-            Phase.CONTENT_REFUSED, Phase.ABANDONED, Phase.NOT_SENDABLE);
-
     private final OutgoingMessage message;
     private final MessageLedger ledger;
     private final TransactionCommands commands;
-    private volatile Phase phase;
+    private volatile TransactionPhase phase;
     /** What failed the transaction as a whole (MAIL FROM, DATA or content refused, out of step), or null. */
     private SmtpError failure;
     /** Set by the writing thread: the content could not be produced. */
@@ -97,7 +70,7 @@ final class Transaction {
         this.message = message;
         this.ledger = new MessageLedger(message.envelope());
         this.commands = TransactionCommands.of(message, capabilities);
-        this.phase = commands.localError() == null ? Phase.PREPARED : Phase.NOT_SENDABLE;
+        this.phase = commands.localError() == null ? PREPARED : NOT_SENDABLE;
         this.failure = commands.localError();
     }
 
@@ -106,14 +79,14 @@ final class Transaction {
         this(message, Capabilities.NONE);
     }
 
-    Phase phase() {
+    TransactionPhase phase() {
         return phase;
     }
 
     /** Moves to {@code to}, which must be allowed from the current phase. */
-    private void move(Phase to, Phase... from) {
-        Phase now = phase;
-        for (Phase f : from) {
+    private void move(TransactionPhase to, TransactionPhase... from) {
+        TransactionPhase now = phase;
+        for (TransactionPhase f : from) {
             if (f == now) {
                 phase = to;
                 return;
@@ -124,12 +97,12 @@ final class Transaction {
 
     /** False when the message was refused locally: the transaction is not started at all. */
     boolean sendable() {
-        return phase != Phase.NOT_SENDABLE;
+        return phase != NOT_SENDABLE;
     }
 
     /** Whether RSET must come before the next MAIL FROM on this connection (see the class comment). */
     boolean needsReset() {
-        return phase != Phase.DELIVERED && phase != Phase.SENDING_CONTENT;
+        return phase != DELIVERED && phase != SENDING_CONTENT;
     }
 
     MessageLedger ledger() {
@@ -150,7 +123,7 @@ final class Transaction {
 
     /** MAIL FROM got 2yz and nothing has ended the transaction since. */
     boolean inEnvelope() {
-        return phase == Phase.ENVELOPE;
+        return phase == ENVELOPE;
     }
 
     boolean anyAccepted() {
@@ -164,14 +137,14 @@ final class Transaction {
 
     /** DATA got 354: content (or a lone dot) must follow. */
     boolean dataGo() {
-        return phase == Phase.SENDING_CONTENT;
+        return phase == SENDING_CONTENT;
     }
 
     /** All-or-nothing: a recipient was refused, so the accepted ones fail too, with the first refusal as the cause. */
     void abandon() {
         SmtpError cause = failure != null ? failure : ledger.recipients(RecipientStatus.FAILED).stream()
                 .flatMap(r -> r.error().stream()).findFirst().orElse(null);
-        move(Phase.ABANDONED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
+        move(ABANDONED, ENVELOPE, MAIL_REFUSED);
         if (cause != null) {
             ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, SmtpError.abandoned(cause)));
         }
@@ -192,7 +165,7 @@ final class Transaction {
                 + ": the client no longer knows the server's state; the connection is retired");
         failure = error;
         cutOff(error);
-        phase = Phase.OUT_OF_STEP;
+        phase = OUT_OF_STEP;
         return error;
     }
 
@@ -203,7 +176,7 @@ final class Transaction {
      */
     void cutOff(SmtpError error) {
         SmtpError why = contentError != null ? contentError : failure != null ? failure : error;
-        boolean mayBeDelivered = ledger.contentWritten() && !REFUSED.contains(phase);
+        boolean mayBeDelivered = ledger.contentWritten() && !phase.refusedByServer();
         if (mayBeDelivered) {
             ledger.updateAll(RecipientStatus.PENDING, r -> r.unknown(why));
             ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.unknown(why));
@@ -212,7 +185,7 @@ final class Transaction {
             ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, why));
         }
         if (!phase.isFinal()) {
-            phase = Phase.CUT_OFF;
+            phase = CUT_OFF;
         }
     }
 
@@ -228,7 +201,7 @@ final class Transaction {
             SmtpError why = failure != null ? failure : notSent;
             ledger.updateAll(RecipientStatus.PENDING, r -> r.failed(null, why));
             if (!phase.isFinal()) {
-                phase = Phase.CUT_OFF;
+                phase = CUT_OFF;
             }
         } else {
             cutOff(end != null ? end : notSent);
@@ -245,10 +218,10 @@ final class Transaction {
                             "shows a transaction the client did not know was open");
                 }
                 if (reply.isPositiveCompletion()) {
-                    move(Phase.ENVELOPE, Phase.PREPARED);
+                    move(ENVELOPE, PREPARED);
                 } else {
                     failure = SmtpError.ofReply(mailFrom, reply);
-                    move(Phase.MAIL_REFUSED, Phase.PREPARED);
+                    move(MAIL_REFUSED, PREPARED);
                 }
                 return null;
             }
@@ -265,7 +238,7 @@ final class Transaction {
         return new ReplyHandler() {
             @Override
             public SmtpError onReply(SmtpReply reply) {
-                if (phase == Phase.MAIL_REFUSED) {
+                if (phase == MAIL_REFUSED) {
                     ledger.update(index, r -> r.failed(reply, failure));
                     if (!reply.isPositiveCompletion()) {
                         ledger.addDetail(SmtpError.ofReply(rcpt, reply));
@@ -296,12 +269,12 @@ final class Transaction {
         return new ReplyHandler() {
             @Override
             public SmtpError onReply(SmtpReply reply) {
-                boolean accepted = phase == Phase.ENVELOPE && anyAccepted();
+                boolean accepted = phase == ENVELOPE && anyAccepted();
                 if (reply.code() == 354) {
-                    if (phase != Phase.ENVELOPE) {
+                    if (phase != ENVELOPE) {
                         return outOfStep(SmtpStep.DATA, "DATA", reply, "although MAIL FROM was refused");
                     }
-                    move(Phase.SENDING_CONTENT, Phase.ENVELOPE);
+                    move(SENDING_CONTENT, ENVELOPE);
                     return null;
                 }
                 if (reply.isPositiveCompletion() || reply.isPositiveIntermediate()
@@ -316,7 +289,7 @@ final class Transaction {
                 } else {
                     ledger.addDetail(error);
                 }
-                move(Phase.DATA_REFUSED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
+                move(DATA_REFUSED, ENVELOPE, MAIL_REFUSED);
                 return null;
             }
 
@@ -336,12 +309,12 @@ final class Transaction {
                 }
                 ledger.finalReply(reply);
                 if (reply.isPositiveCompletion()) {
-                    move(Phase.DELIVERED, Phase.SENDING_CONTENT);
+                    move(DELIVERED, SENDING_CONTENT);
                     ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
                 } else {
                     SmtpError error = SmtpError.ofReply(SmtpStep.END_OF_DATA, null, reply);
                     failure = error;
-                    move(Phase.CONTENT_REFUSED, Phase.SENDING_CONTENT);
+                    move(CONTENT_REFUSED, SENDING_CONTENT);
                     ledger.updateAll(RecipientStatus.ACCEPTED, r -> r.failed(null, error));
                 }
                 return null;
@@ -370,7 +343,7 @@ final class Transaction {
                 if (!reply.isPositiveCompletion()) {
                     ledger.addDetail(SmtpError.ofReply(SmtpStep.END_OF_DATA, null, reply));
                 }
-                move(Phase.EMPTY_ENDED, Phase.SENDING_CONTENT);
+                move(EMPTY_ENDED, SENDING_CONTENT);
                 return null;
             }
 
@@ -397,18 +370,18 @@ final class Transaction {
                     return reply.isPositiveCompletion() ? null
                             : outOfStep(SmtpStep.RSET, "RSET", reply, "after a refused chunk");
                 }
-                boolean open = phase == Phase.ENVELOPE;
+                boolean open = phase == ENVELOPE;
                 boolean accepted = open && anyAccepted();
                 if (reply.isPositiveIntermediate() || (reply.code() == 503 && accepted)
                         || (last && reply.isPositiveCompletion() && open && !accepted)
-                        || (reply.isPositiveCompletion() && phase == Phase.MAIL_REFUSED)) {
+                        || (reply.isPositiveCompletion() && phase == MAIL_REFUSED)) {
                     return outOfStep(SmtpStep.BDAT, display, reply, accepted ? "after a recipient was accepted"
                             : "although no transaction was open on the client's side");
                 }
                 if (reply.isPositiveCompletion()) {
                     if (last && open) {
                         ledger.finalReply(reply);
-                        move(Phase.DELIVERED, Phase.ENVELOPE);
+                        move(DELIVERED, ENVELOPE);
                         ledger.updateAll(RecipientStatus.ACCEPTED, RecipientResult::succeeded);
                     }
                     return null;
@@ -423,16 +396,16 @@ final class Transaction {
                 if (last) {
                     ledger.finalReply(reply);
                 }
-                if (phase == Phase.ENVELOPE || phase == Phase.MAIL_REFUSED) {
+                if (phase == ENVELOPE || phase == MAIL_REFUSED) {
                     // no more chunks of this message: the writer sends RSET instead (RFC 3030 §3)
-                    move(Phase.CONTENT_REFUSED, Phase.ENVELOPE, Phase.MAIL_REFUSED);
+                    move(CONTENT_REFUSED, ENVELOPE, MAIL_REFUSED);
                 }
                 return null;
             }
 
             @Override
             public boolean refused() {
-                return phase == Phase.CONTENT_REFUSED;
+                return phase == CONTENT_REFUSED;
             }
 
             @Override
