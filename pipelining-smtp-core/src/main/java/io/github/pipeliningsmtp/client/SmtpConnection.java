@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.client;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.protocol.Capabilities;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
+import io.github.pipeliningsmtp.protocol.Printable;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import java.io.Closeable;
 import java.io.IOException;
@@ -281,7 +282,7 @@ public final class SmtpConnection implements Closeable {
                 wire.readReply(SmtpStep.QUIT, "QUIT", settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
                         ? settings.commandTimeout() : QUIT_TIMEOUT);
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.DEBUG, "QUIT failed: {0}", e.toString());
+                LOG.log(Level.DEBUG, "QUIT failed: {0}", Printable.of(e.toString()));
             }
         }
         state = State.CLOSED;

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.Printable;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
@@ -29,7 +30,7 @@ public final class SmtpError {
         this.command = command != null ? command : step.label();
         this.reply = reply;
         this.type = Objects.requireNonNull(type);
-        this.description = Objects.requireNonNull(description);
+        this.description = Printable.of(Objects.requireNonNull(description));
         this.exception = exception;
     }
 
@@ -131,7 +132,7 @@ public final class SmtpError {
         return type;
     }
 
-    /** The reply text or the exception's message. */
+    /** The reply text or the exception's message, with control and line-separator characters escaped ({@link Printable}). */
     public String description() {
         return description;
     }
@@ -141,9 +142,14 @@ public final class SmtpError {
         return Optional.ofNullable(exception);
     }
 
-    /** For example {@code {RCPT TO:<a@example.net>, 550 5.1.1 User unknown}} or {@code {EHLO, timeout ...}}. */
+    /**
+     * For example {@code {RCPT TO:<a@example.net>, 550 5.1.1 User unknown}} or {@code {EHLO, timeout ...}},
+     * with control and line-separator characters escaped ({@link Printable}); the raw reply is in
+     * {@link #reply()}.
+     */
     @Override
     public String toString() {
-        return "{" + command + ", " + (reply != null ? reply.toString() : type.name().toLowerCase() + ": " + description) + "}";
+        return Printable.of("{" + command + ", "
+                + (reply != null ? reply.toString() : type.name().toLowerCase() + ": " + description) + "}");
     }
 }

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.Printable;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -14,9 +15,13 @@ public class SmtpException extends IOException {
 
     private final transient SmtpError error;
 
-    /** @param error the command and reply behind it, or null */
+    /**
+     * @param message the message; control and line-separator characters (from server text) are
+     *                escaped ({@link io.github.pipeliningsmtp.protocol.Printable})
+     * @param error   the command and reply behind it, or null
+     */
     public SmtpException(String message, SmtpError error, Throwable cause) {
-        super(message, cause);
+        super(Printable.of(message), cause);
         this.error = error;
     }
 

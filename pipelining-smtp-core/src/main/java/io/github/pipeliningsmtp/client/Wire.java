@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.protocol.Printable;
 import io.github.pipeliningsmtp.protocol.ReplyDecoder;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpProtocolException;
@@ -256,7 +257,8 @@ final class Wire {
 
     static void trace(String format, Object arg) {
         if (WIRE_LOG.isLoggable(Level.TRACE)) {
-            WIRE_LOG.log(Level.TRACE, format, arg);
+            // server text (and anything else) shown escaped: no terminal escape or forged log line
+            WIRE_LOG.log(Level.TRACE, format, Printable.of(String.valueOf(arg)));
         }
     }
 }

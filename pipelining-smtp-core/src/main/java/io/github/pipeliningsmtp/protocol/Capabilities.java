@@ -176,6 +176,6 @@ public final class Capabilities {
         sb.append(keywords.entrySet().stream()
                 .map(e -> e.getValue().isEmpty() ? e.getKey() : e.getKey() + " " + String.join(" ", e.getValue()))
                 .toList());
-        return sb.toString();
+        return Printable.of(sb);
     }
 }

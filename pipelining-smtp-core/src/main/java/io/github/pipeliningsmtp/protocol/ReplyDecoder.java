@@ -126,20 +126,6 @@ public final class ReplyDecoder {
     }
 
     private static SmtpProtocolException error(String what, String text) {
-        return new SmtpProtocolException(what + ": \"" + sanitise(text) + "\"");
-    }
-
-    /** Printable form of server text for messages and logs: control characters escaped, at most 120 chars. */
-    static String sanitise(String text) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < text.length() && sb.length() < 120; i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return text.length() > 120 ? sb.append("...").toString() : sb.toString();
+        return new SmtpProtocolException(what + ": \"" + Printable.of(text, 123) + "\"");
     }
 }

@@ -23,7 +23,7 @@ public class SmtpProtocolException extends IOException {
      * @param message what was wrong, naming the offending line (sanitised)
      */
     public SmtpProtocolException(SmtpStep step, String message) {
-        super(message);
+        super(Printable.of(message));
         this.step = step;
     }
 

@@ -121,9 +121,13 @@ public final class SmtpReply {
         return code * 31 + lines.hashCode();
     }
 
-    /** The reply as on the wire, lines separated by {@code " / "}, e.g. {@code 550 5.1.1 User unknown}. */
+    /**
+     * The reply as on the wire, lines separated by {@code " / "}, e.g. {@code 550 5.1.1 User unknown},
+     * with control and line-separator characters escaped ({@link Printable}); {@link #lines()} and
+     * {@link #text()} keep them raw.
+     */
     @Override
     public String toString() {
-        return code + " " + String.join(" / ", lines);
+        return code + " " + Printable.of(String.join(" / ", lines));
     }
 }

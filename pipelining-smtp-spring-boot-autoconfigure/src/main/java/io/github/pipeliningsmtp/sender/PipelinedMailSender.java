@@ -36,7 +36,9 @@ import org.springframework.mail.javamail.MimeMailMessage;
  * own {@code MimeMessage} or {@code SimpleMailMessage}) to a {@link MessageDeliveryException} holding
  * that message's ledger; {@link MailAuthenticationException} when the server refused AUTH. Partial
  * delivery is the default: a message with one refused recipient still goes to the others, and is in
- * the map. {@link #sendAndReport} returns the ledger of every message instead of throwing.
+ * the map. The exception's message stays short whatever the batch: the counts, the first three
+ * failures (escaped and cut to 200 characters each) and how many more; the map has every one. {@link
+ * #sendAndReport} returns the ledger of every message instead of throwing.
  *
  * <p>Like {@code JavaMailSenderImpl}, a message without a sent date gets the current date, and an
  * explicitly set Message-ID survives {@code saveChanges()}. The sending itself is the core's
@@ -186,7 +188,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             }
         }
         if (!failed.isEmpty()) {
-            throw new MailSendException(failed.size() + " of " + report.messages()
+            throw new BoundedMailSendException(failed.size() + " of " + report.messages()
                     + " messages were not delivered to every recipient (" + report.summary() + ")", cause, failed);
         }
     }
