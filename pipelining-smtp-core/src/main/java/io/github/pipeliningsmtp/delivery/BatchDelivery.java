@@ -158,8 +158,9 @@ public final class BatchDelivery implements AutoCloseable {
         for (int w = 1; w < workers; w++) {
             try {
                 started.add(helpers.submit(worker));
-            } catch (RejectedExecutionException closed) {
-                break; // closing: the calling thread takes the remaining shares itself
+            } catch (RejectedExecutionException | OutOfMemoryError closed) {
+                // closing, or no thread could be created: the calling thread takes the remaining shares itself
+                break;
             }
         }
         worker.run();
