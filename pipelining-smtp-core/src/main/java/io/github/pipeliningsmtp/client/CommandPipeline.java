@@ -136,6 +136,9 @@ final class CommandPipeline {
         FlightOutcome outcome;
         try {
             outcome = readAll(steps, written, chunks);
+        } catch (RuntimeException | Error e) {
+            abandon();
+            throw e;
         } finally {
             currentWriter = null;
         }
@@ -287,6 +290,17 @@ final class CommandPipeline {
 
     private static SmtpStep chunkStep(FlightWriter.ChunkWritten chunk) {
         return chunk.display().equals("RSET") ? SmtpStep.RSET : SmtpStep.BDAT;
+    }
+
+    /**
+     * For a failure inside the client (thrown out of a handler or the listener): closes the connection
+     * and waits for the writer thread, if any, to end, so that whether an end of data was written is final.
+     */
+    void abandon() {
+        wire.abort();
+        if (currentWriter != null) {
+            awaitWriter(currentWriter);
+        }
     }
 
     /** The step at {@code from} gets {@code error}; later ones are not answered. Closes the connection. */

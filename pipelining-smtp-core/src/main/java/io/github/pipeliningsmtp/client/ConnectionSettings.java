@@ -15,6 +15,11 @@ import javax.net.ssl.SSLContext;
  * (also the longest a content write may make no progress); the reply to the end of data
  * {@value #DEFAULT_DATA_TIMEOUT_S} s, the value RFC 5321 §4.5.3.2.6 asks of clients, longer than a
  * command's because a timeout there leaves the outcome unknown.
+ *
+ * <p>Each reply timeout (greeting, command, end of data; QUIT's is the command timeout, at most
+ * 5 s) is a deadline for the whole reply it waits for, counted from when the wait starts: a
+ * server that trickles a reply byte by byte is cut off when it runs out, whatever it sent so far.
+ * The connect timeout bounds the TCP connect; the TLS handshake is bounded per read.
  */
 public final class ConnectionSettings {
 
@@ -102,17 +107,17 @@ public final class ConnectionSettings {
         return connectTimeout;
     }
 
-    /** Timeout for the greeting (and the implicit TLS handshake). */
+    /** Deadline for the whole greeting (and the implicit TLS handshake's reads). */
     public Duration greetingTimeout() {
         return greetingTimeout;
     }
 
-    /** Timeout for each command's reply, and for a content write that makes no progress. */
+    /** Deadline for each command's whole reply, and the longest a content write may make no progress. */
     public Duration commandTimeout() {
         return commandTimeout;
     }
 
-    /** Timeout for the reply to the end of data. */
+    /** Deadline for the whole reply to the end of data (or the LAST chunk). */
     public Duration dataTimeout() {
         return dataTimeout;
     }
@@ -241,19 +246,19 @@ public final class ConnectionSettings {
             return this;
         }
 
-        /** Greeting (and implicit TLS handshake) timeout, positive. */
+        /** Deadline for the whole greeting (and implicit TLS handshake reads), positive. */
         public Builder greetingTimeout(Duration d) {
             this.greetingTimeout = positive(d, "greetingTimeout");
             return this;
         }
 
-        /** Per-command reply timeout, positive. */
+        /** Deadline for each command's whole reply, positive. */
         public Builder commandTimeout(Duration d) {
             this.commandTimeout = positive(d, "commandTimeout");
             return this;
         }
 
-        /** End-of-data reply timeout, positive. */
+        /** Deadline for the whole reply to the end of data, positive. */
         public Builder dataTimeout(Duration d) {
             this.dataTimeout = positive(d, "dataTimeout");
             return this;

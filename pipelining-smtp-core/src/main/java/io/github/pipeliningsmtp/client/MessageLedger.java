@@ -35,6 +35,18 @@ public final class MessageLedger {
     }
 
     /**
+     * A ledger for a message whose outcome cannot be known (the thread sending it failed before its
+     * ledger came back): every recipient UNKNOWN with {@code error}. Never resend it automatically.
+     */
+    public static MessageLedger unknown(Envelope envelope, SmtpError error) {
+        MessageLedger ledger = new MessageLedger(envelope);
+        ledger.updateAll(RecipientStatus.PENDING, r -> r.unknown(error));
+        ledger.markStarted();
+        ledger.markContentCommitted();
+        return ledger;
+    }
+
+    /**
      * The ledger of a message sent in several transactions (split by RCPTMAX, or after "too many
      * recipients"): part {@code k} covers the envelope recipients at {@code indexes.get(k)}; a later
      * part overrides an earlier one for the same recipient. Recipients no part covers stay PENDING.

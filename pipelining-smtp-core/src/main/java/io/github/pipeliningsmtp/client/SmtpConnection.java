@@ -92,7 +92,7 @@ public final class SmtpConnection implements Closeable {
             LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
                     wire.isTls(), capabilities);
             return new SmtpConnection(settings, options, wire, pipeline, capabilities);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             wire.abort();
             throw e;
         }
@@ -103,6 +103,12 @@ public final class SmtpConnection implements Closeable {
      * PIPELINING and the settings allow it, and returns one ledger per message in the same order.
      * Server refusals are in the ledgers, never thrown. If the connection ends midway, the messages
      * it had not reached are FAILED (transient, not sent) and the connection is {@link State#BROKEN}.
+     * A failure inside the client (a {@link RuntimeException} or an {@link Error} such as
+     * {@link OutOfMemoryError}, thrown by a listener, by content or by a bug) is not thrown either:
+     * a message it hit while being prepared is FAILED (LOCAL, not sent); once anything was written the
+     * connection is retired and every message not yet settled ends by the usual rules, FAILED if its
+     * MAIL FROM was not written or nothing of its content can have been committed, else UNKNOWN, with
+     * the failure as the error's exception.
      *
      * @throws IllegalArgumentException if an address or parameter could not be written safely (CR,
      *                                  LF, NUL...); nothing is written and the connection stays usable
@@ -118,14 +124,29 @@ public final class SmtpConnection implements Closeable {
      */
     public List<MessageLedger> send(List<OutgoingMessage> messages, DeliveryPolicy policy) {
         List<Transaction> transactions = new ArrayList<>(messages.size());
-        for (OutgoingMessage m : messages) {
-            transactions.add(new Transaction(m, capabilities));
+        MessageLedger[] unprepared = new MessageLedger[messages.size()];
+        for (int i = 0; i < messages.size(); i++) {
+            OutgoingMessage m = messages.get(i);
+            try {
+                transactions.add(new Transaction(m, capabilities));
+            } catch (IllegalArgumentException e) {
+                throw e;
+            } catch (RuntimeException | Error e) {
+                // e.g. content whose writeTo throws while it is measured for SIZE: only this message fails
+                LOG.log(Level.WARNING, "preparing a message failed inside the client: {0}", e.toString());
+                unprepared[i] = MessageLedger.notSent(m.envelope(), SmtpError.local(SmtpStep.MAIL_FROM,
+                        "not sent: preparing the message failed inside the client: " + e, e));
+            }
         }
         requireReady();
         // with BDAT the content follows the envelope unread: on a connection idle for a while, probe first
         boolean probeFirst = messagesSent > 0
                 && System.nanoTime() - lastActivityNanos >= settings.idleCheckAfter().toNanos();
-        runner.run(transactions, isPipelining(), isChunking(), policy, probeFirst);
+        try {
+            runner.run(transactions, isPipelining(), isChunking(), policy, probeFirst);
+        } catch (RuntimeException | Error e) {
+            abandon(transactions, e);
+        }
         messagesSent += messages.size();
         transactionsStarted += (int) transactions.stream().filter(t -> t.ledger().started()).count();
         lastActivityNanos = System.nanoTime();
@@ -133,11 +154,29 @@ public final class SmtpConnection implements Closeable {
             state = State.BROKEN;
             wire.abort();
         }
-        List<MessageLedger> ledgers = new ArrayList<>(transactions.size());
-        for (Transaction t : transactions) {
-            ledgers.add(t.ledger());
+        List<MessageLedger> ledgers = new ArrayList<>(messages.size());
+        int next = 0;
+        for (MessageLedger failed : unprepared) {
+            ledgers.add(failed != null ? failed : transactions.get(next++).ledger());
         }
         return ledgers;
+    }
+
+    /**
+     * The send failed inside the client: nothing more is known of the server's state, so the
+     * connection is retired (the writer thread has ended when this returns) and every message not yet
+     * settled ends by the usual rules (see {@link Transaction#settle}).
+     */
+    private void abandon(List<Transaction> transactions, Throwable e) {
+        LOG.log(Level.WARNING, "a send failed inside the client; the connection is retired: {0}", e.toString());
+        state = State.BROKEN;
+        pipeline.abandon();
+        SmtpError notSent = SmtpError.local(SmtpStep.MAIL_FROM, "not sent: the send failed inside the client: " + e, e);
+        SmtpError cut = SmtpError.local(SmtpStep.DATA_CONTENT, "the send failed inside the client after MAIL FROM was"
+                + " written: " + e, e);
+        for (Transaction tx : transactions) {
+            tx.settle(notSent, cut);
+        }
     }
 
     /** Sends NOOP and returns its reply; a failure leaves the connection BROKEN. */

@@ -25,8 +25,9 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The socket of one connection, its buffered output and its reply reader. Replies are read by one
- * thread at a time; the output is written by one thread at a time (the reader's or a writer's).
+ * The socket of one connection, its buffered output and its reply reader. Every wait for a reply
+ * (greeting, a command's reply, the end of data's, QUIT's) is bounded by a deadline for the whole
+ * reply, never restarted by a byte that arrives. Replies are read by one thread at a time; the output is written by one thread at a time (the reader's or a writer's).
  * {@link #abort()} may be called from any thread and unblocks both.
  */
 final class Wire {
@@ -142,19 +143,30 @@ final class Wire {
     }
 
     /**
-     * The next reply, waiting at most {@code timeout} for it.
+     * The next reply, waiting at most {@code timeout} for the whole of it: the timeout is a deadline
+     * for the complete reply (every line up to the last CRLF), not for each read, so a server that
+     * trickles a reply byte by byte is cut off when it runs out. Before each read the time left is
+     * computed and set as the socket's read timeout (ms).
      *
      * @param step    the step whose reply this is
      * @param awaited the command whose reply this is, for messages
-     * @throws SmtpTimeoutException when the timeout runs out
+     * @param timeout the longest the whole reply may take to arrive, from this call
+     * @throws SmtpTimeoutException when the reply is not complete within {@code timeout}
      * @throws SmtpConnectionClosedException when the server closed the connection (an EOFException)
-     * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException on a malformed reply
+     * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException on a malformed reply or one over
+     *         the decoder's bounds
      */
     SmtpReply readReply(SmtpStep step, String awaited, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (replies.isEmpty()) {
+            long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+            if (leftMillis <= 0) {
+                throw new SmtpTimeoutException(step, awaited, timeout.toMillis(), new SocketTimeoutException(
+                        "reply not complete within " + timeout.toMillis() + " ms"));
+            }
             int n;
             try {
-                socket.setSoTimeout((int) timeout.toMillis());
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
                 n = in.read(readBuffer);
             } catch (SocketTimeoutException e) {
                 throw new SmtpTimeoutException(step, awaited, timeout.toMillis(), e);

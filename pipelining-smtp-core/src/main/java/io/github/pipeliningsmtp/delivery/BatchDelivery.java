@@ -3,8 +3,11 @@ package io.github.pipeliningsmtp.delivery;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.SessionFailures;
+import io.github.pipeliningsmtp.client.SmtpError;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +35,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Thread-safe: batches from many threads share the pool. A worker that cannot get a connection
  * leaves its share FAILED (not sent) with the session's error (see {@link SessionFailures}); the
  * first such failure is reported in {@link Outcome#connectionFailure()}.
+ *
+ * <p>Any failure of a worker ends in ledgers, never in an exception that loses the report: a
+ * {@link RuntimeException} or {@link Error} (an {@link OutOfMemoryError}, say) thrown while a share
+ * is sent leaves every message of that share whose ledger did not come back UNKNOWN, with the
+ * failure as the error's exception (it may have been delivered; never resend it automatically),
+ * and the worker goes on with the next share. What the connection saw is settled before that by
+ * {@link io.github.pipeliningsmtp.client.SmtpConnection#send} itself (FAILED when nothing of a
+ * message was written), so this only catches what fails outside a connection's send. Every other
+ * share is reported as it happened.
  */
 public final class BatchDelivery implements AutoCloseable {
 
@@ -39,8 +51,15 @@ public final class BatchDelivery implements AutoCloseable {
     public static final int MESSAGES_PER_CONNECTION = 10;
 
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger(BatchDelivery.class.getName());
 
-    private final PooledDelivery delivery;
+    /** Sends one share; {@link PooledDelivery#deliver(List)} except in tests. */
+    @FunctionalInterface
+    interface ShareSender {
+        PooledDelivery.Result deliver(List<OutgoingMessage> share) throws IOException;
+    }
+
+    private final ShareSender delivery;
     private final SmtpConnectionPool pool;
     private final DeliveryOptions options;
     private final ExecutorService helpers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
@@ -55,9 +74,14 @@ public final class BatchDelivery implements AutoCloseable {
      * @param options the delivery policy and the split rule
      */
     public BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options) {
+        this(pool, options, new PooledDelivery(pool, options)::deliver);
+    }
+
+    /** With another way to send a share: a test hook for failures of a worker. */
+    BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options, ShareSender sender) {
         this.pool = pool;
         this.options = options;
-        this.delivery = new PooledDelivery(pool, options);
+        this.delivery = sender;
     }
 
     /** The pool. */
@@ -124,6 +148,8 @@ public final class BatchDelivery implements AutoCloseable {
                         ledgers[i] = MessageLedger.notSent(messages.get(i).envelope(),
                                 SessionFailures.errorOf(e, pool.connectionSettings().tlsMode()));
                     }
+                } catch (RuntimeException | Error e) {
+                    workerFailed(messages, ledgers, from, to, e);
                 }
             }
         };
@@ -132,8 +158,9 @@ public final class BatchDelivery implements AutoCloseable {
         for (int w = 1; w < workers; w++) {
             try {
                 started.add(helpers.submit(worker));
-            } catch (RejectedExecutionException closed) {
-                break; // closing: the calling thread takes the remaining shares itself
+            } catch (RejectedExecutionException | OutOfMemoryError closed) {
+                // closing, or no thread could be created: the calling thread takes the remaining shares itself
+                break;
             }
         }
         worker.run();
@@ -148,14 +175,34 @@ public final class BatchDelivery implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    throw new IllegalStateException("a send worker failed", e.getCause());
+                    // cannot happen: a worker catches what its shares throw; its shares are settled below
+                    LOG.log(Level.WARNING, "a send worker failed: {0}", e.getCause().toString());
+                    break;
                 }
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        for (int i = 0; i < n; i++) {
+            if (ledgers[i] == null) {
+                ledgers[i] = MessageLedger.unknown(messages.get(i).envelope(), SmtpError.local(SmtpStep.MAIL_FROM,
+                        "outcome unknown: the worker sending it ended without a ledger", null));
+            }
+        }
         return new Outcome(List.of(ledgers), roundTrips.get(), failure.get());
+    }
+
+    /** A share whose ledgers did not come back: UNKNOWN, since the worker may have sent any of it. */
+    private static void workerFailed(List<OutgoingMessage> messages, MessageLedger[] ledgers, int from, int to,
+                                     Throwable e) {
+        LOG.log(Level.WARNING, "sending a share of {0} messages failed inside the client: {1}", to - from,
+                e.toString());
+        SmtpError error = SmtpError.local(SmtpStep.MAIL_FROM, "outcome unknown: sending failed inside the client ("
+                + e + ") and this message's ledger was lost; it may have been delivered", e);
+        for (int i = from; i < to; i++) {
+            ledgers[i] = MessageLedger.unknown(messages.get(i).envelope(), error);
+        }
     }
 
     /** Stops the helper threads once their shares are sent; batches after it run on the caller's thread. */

@@ -111,7 +111,7 @@ public final class PooledDelivery {
         while (!queue.isEmpty()) {
             SmtpConnection connection;
             try {
-                connection = pool.borrow();
+                connection = borrow();
             } catch (IOException e) {
                 if (roundTrips == 0 && parts.stream().allMatch(List::isEmpty)) {
                     throw e;
@@ -178,6 +178,19 @@ public final class PooledDelivery {
             }
         }
         return new Result(result, roundTrips);
+    }
+
+    /**
+     * A connection from the pool; a failure inside the client while opening one (a listener or an
+     * {@link Error} such as {@link OutOfMemoryError}) is a connection that could not be had: nothing
+     * of the messages was written on it.
+     */
+    private SmtpConnection borrow() throws IOException {
+        try {
+            return pool.borrow();
+        } catch (RuntimeException | Error e) {
+            throw new IOException("no SMTP connection: opening one failed inside the client: " + e, e);
+        }
     }
 
     /** Takes up to {@code budget} transactions from the queue, none over {@code rcptMax} recipients. */

@@ -15,11 +15,25 @@ import java.util.Set;
  * the first is a keyword (case-insensitive) with optional parameters. Unknown keywords are kept.
  * Immutable and thread-safe. After STARTTLS a connection forgets these and sends EHLO again
  * (RFC 3207 §4.2).
+ *
+ * <p>Bounded whatever the server sends: at most {@link #MAX_KEYWORDS} keywords (the first ones
+ * advertised; later lines are ignored, so an extension listed after them is simply not used) and
+ * at most {@link #MAX_PARAMETERS} parameters per keyword. The reply itself is bounded by
+ * {@link ReplyDecoder#DEFAULT_MAX_REPLY_OCTETS}.
  */
 public final class Capabilities {
 
     /** No extension: what a server that answered HELO, or an EHLO with one line, offers. */
     public static final Capabilities NONE = new Capabilities(Map.of());
+
+    /**
+     * Most keywords kept from one EHLO reply: 100. Real MTAs advertise 10 to 20 (Postfix 12, Exim
+     * and Exchange about 15); the registry of SMTP service extensions holds fewer than 100.
+     */
+    public static final int MAX_KEYWORDS = 100;
+
+    /** Most parameters kept for one keyword: 50 (an AUTH line names a handful of SASL mechanisms). */
+    public static final int MAX_PARAMETERS = 50;
 
     private final Map<String, List<String>> keywords;
 
@@ -40,16 +54,20 @@ public final class Capabilities {
                 continue;
             }
             String keyword = words[0].toUpperCase(Locale.ROOT);
-            List<String> params = List.of(words).subList(1, words.length);
+            String key = keyword.startsWith("AUTH=") ? "AUTH" : keyword;
+            if (!map.containsKey(key) && map.size() >= MAX_KEYWORDS) {
+                continue;
+            }
+            List<String> params = List.of(words).subList(1, Math.min(words.length, MAX_PARAMETERS + 1));
             if (keyword.startsWith("AUTH=")) {
                 List<String> merged = new java.util.ArrayList<>(map.getOrDefault("AUTH", List.of()));
                 merged.add(keyword.substring(5));
                 merged.addAll(params);
-                map.put("AUTH", List.copyOf(merged));
+                map.put("AUTH", List.copyOf(merged.subList(0, Math.min(merged.size(), MAX_PARAMETERS))));
             } else if (keyword.equals("AUTH") && map.containsKey("AUTH")) {
                 List<String> merged = new java.util.ArrayList<>(map.get("AUTH"));
                 merged.addAll(params);
-                map.put("AUTH", List.copyOf(merged));
+                map.put("AUTH", List.copyOf(merged.subList(0, Math.min(merged.size(), MAX_PARAMETERS))));
             } else {
                 map.put(keyword, List.copyOf(params));
             }

@@ -12,9 +12,12 @@ import java.util.function.Consumer;
  *
  * <p>Strict: every line is three digits (first digit 2 to 5), then a space, a hyphen or the end of
  * the line, then CRLF; every line of a multi-line reply has the same code; a line holds at most
- * {@link #DEFAULT_MAX_LINE_LENGTH} octets and a reply at most {@link #DEFAULT_MAX_LINES} lines, so
- * memory stays bounded whatever the server sends. Anything else is an {@link SmtpProtocolException}
- * naming the bad line, after which the decoder must not be used again.
+ * {@link #DEFAULT_MAX_LINE_LENGTH} octets, a reply at most {@link #DEFAULT_MAX_LINES} lines and at
+ * most {@link #DEFAULT_MAX_REPLY_OCTETS} octets in all (CRLFs included), so memory stays bounded
+ * whatever the server sends: the octet bound is checked as each byte arrives, before it is kept, so
+ * a reply over it is refused after at most that many octets were buffered. Anything else is an
+ * {@link SmtpProtocolException} naming the bad line, after which the decoder must not be used again
+ * (the connection is retired).
  *
  * <p>Not thread-safe: one decoder per connection, used by the thread that reads.
  */
@@ -26,8 +29,18 @@ public final class ReplyDecoder {
     /** Most lines accepted in one reply (an EHLO reply with every extension stays far below). */
     public static final int DEFAULT_MAX_LINES = 1000;
 
+    /**
+     * Most octets in one reply, every line with its code and CRLF: 64 KiB. A real MTA's EHLO reply is
+     * under 1 KB and the longest legitimate multi-line replies (HELP, policy refusals) a few KB, so
+     * this leaves a margin of more than ten times, while a hostile server can make a connection hold
+     * at most 64 KiB of reply (about 128 KiB as Java strings) instead of 4 MB (1,000 lines of 4 KB).
+     */
+    public static final int DEFAULT_MAX_REPLY_OCTETS = 64 * 1024;
+
     private final int maxLineLength;
     private final int maxLines;
+    private final int maxReplyOctets;
+    private int replyOctets;
     private final byte[] line;
     private int lineLength;
     private boolean crSeen;
@@ -36,19 +49,32 @@ public final class ReplyDecoder {
 
     /** A decoder with the default bounds. */
     public ReplyDecoder() {
-        this(DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_LINES);
+        this(DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_LINES, DEFAULT_MAX_REPLY_OCTETS);
     }
 
     /**
+     * With the default bound on a reply's octets.
+     *
      * @param maxLineLength longest accepted line in octets, without CRLF
      * @param maxLines      most lines in one reply
      */
     public ReplyDecoder(int maxLineLength, int maxLines) {
-        if (maxLineLength < 3 || maxLines < 1) {
-            throw new IllegalArgumentException("maxLineLength >= 3 and maxLines >= 1 required");
+        this(maxLineLength, maxLines, DEFAULT_MAX_REPLY_OCTETS);
+    }
+
+    /**
+     * @param maxLineLength  longest accepted line in octets, without CRLF
+     * @param maxLines       most lines in one reply
+     * @param maxReplyOctets most octets in one reply, CRLFs included; at least {@code maxLineLength + 2}
+     *                       is sensible, anything from 5 is accepted
+     */
+    public ReplyDecoder(int maxLineLength, int maxLines, int maxReplyOctets) {
+        if (maxLineLength < 3 || maxLines < 1 || maxReplyOctets < 5) {
+            throw new IllegalArgumentException("maxLineLength >= 3, maxLines >= 1 and maxReplyOctets >= 5 required");
         }
         this.maxLineLength = maxLineLength;
         this.maxLines = maxLines;
+        this.maxReplyOctets = maxReplyOctets;
         this.line = new byte[maxLineLength];
     }
 
@@ -60,6 +86,9 @@ public final class ReplyDecoder {
     public void decode(byte[] buf, int off, int len, Consumer<SmtpReply> out) throws SmtpProtocolException {
         for (int i = off, end = off + len; i < end; i++) {
             byte b = buf[i];
+            if (++replyOctets > maxReplyOctets) {
+                throw error("reply longer than " + maxReplyOctets + " octets (the bound on one reply)", lineText());
+            }
             if (crSeen) {
                 if (b != '\n') {
                     throw error("bare CR in reply line", lineText());
@@ -111,6 +140,7 @@ public final class ReplyDecoder {
             SmtpReply reply = SmtpReply.of(code, currentLines);
             currentLines.clear();
             currentCode = -1;
+            replyOctets = 0;
             out.accept(reply);
         } else if (currentLines.size() >= maxLines) {
             throw error("reply has more than " + maxLines + " lines", text);
