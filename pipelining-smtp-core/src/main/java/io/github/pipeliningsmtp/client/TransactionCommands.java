@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * address or header needs it, SIZE (RFC 1870) with the content's size, BODY=8BITMIME (RFC 6152) for
  * 8-bit content, DSN parameters (RFC 3461). A message that cannot be sent as is (a header needs
  * SMTPUTF8 but it is not offered, over the SIZE limit, 8-bit content that cannot be re-encoded for
- * a server without 8BITMIME, content that fails its check, a sender over an RFC 5321 §4.5.3.1 limit
+ * a server without 8BITMIME, content that fails its check, a content line over 998 octets (RFC 5322
+ * §2.1.1) that cannot be re-encoded, a sender over an RFC 5321 §4.5.3.1 limit
  * or with a non-ASCII local part without SMTPUTF8) gets a {@link FailureType#LOCAL} error instead,
  * and nothing of it is written. A recipient that cannot be written ({@link EnvelopeAddress}: over a
  * length limit, or a non-ASCII local part without SMTPUTF8) gets its own LOCAL error at
@@ -107,8 +108,10 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, List<
                 || envelope.recipients().stream().anyMatch(r -> !isAscii(r)))) {
             mailParams.put("SMTPUTF8", null);
         }
-        boolean scan = message.content().repeatable() && (caps.maxSize().isPresent() || !caps.eightBitMime());
-        if (!scan) {
+        // repeatable content is always scanned once, for its lines (RFC 5322 §2.1.1); its size and
+        // 8-bit octets are used only when SIZE has a limit or 8BITMIME is missing, as before
+        boolean measured = caps.maxSize().isPresent() || !caps.eightBitMime();
+        if (!message.content().repeatable()) {
             if (caps.eightBitMime()) {
                 mailParams.put("BODY", "8BITMIME");
             }
@@ -116,11 +119,24 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, List<
         }
         try {
             ContentScan content = ContentScan.of(message.content());
+            if (content.longLines()) {
+                if (!message.content().reencodeLongLines() || (content = ContentScan.of(message.content())).longLines()) {
+                    return SmtpError.local(SmtpStep.DATA_CONTENT, "the content has a line of " + content.longestLine()
+                            + " octets, over the limit of " + ContentScan.MAX_LINE + " (RFC 5322 §2.1.1), and it could"
+                            + " not be re-encoded with shorter lines; nothing was sent", null);
+                }
+            }
             if (content.eightBit() && !caps.eightBitMime()) {
                 if (!message.content().convertToSevenBit() || (content = ContentScan.of(message.content())).eightBit()) {
                     return SmtpError.local(SmtpStep.MAIL_FROM, "the content is 8-bit and the server does not offer"
                             + " 8BITMIME (RFC 6152); it could not be re-encoded in 7 bits", null);
                 }
+            }
+            if (!measured) {
+                if (caps.eightBitMime()) {
+                    mailParams.put("BODY", "8BITMIME");
+                }
+                return null;
             }
             long max = caps.maxSize().orElse(Long.MAX_VALUE);
             if (content.octets() > max) {
