@@ -72,6 +72,27 @@ class LongContentLinesTest {
     }
 
     @Test
+    void aLongLineInAPartOfARawMultipartIsReencodedAndTheOtherPartKept() throws Exception {
+        String text = LONG_LINE + "\r\n";
+        MimeMessage m = parse("From: " + ClientFixtures.SENDER + "\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" + text
+                + "--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + "aGVsbG8=\r\n--b1--\r\n");
+        MessageLedger ledger = send(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1)),
+                MessageContent.of(m))).get(0);
+        assertThat(ledger.status()).as(ledger.toString()).isEqualTo(MessageStatus.SUCCEEDED);
+        byte[] stored = server.messages().get(0).content();
+        assertThat(longestLine(stored)).isLessThanOrEqualTo(998);
+        MimeMessage received = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(stored));
+        jakarta.mail.Multipart parts = (jakarta.mail.Multipart) received.getContent();
+        // the CRLF before a boundary belongs to the boundary (RFC 2046 §5.1.1)
+        assertThat(parts.getBodyPart(0).getContent()).isEqualTo(LONG_LINE);
+        assertThat(parts.getBodyPart(1).getInputStream().readAllBytes())
+                .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void rawBytesWithA2000OctetLineFailLocallyAndNothingIsWritten() throws Exception {
         byte[] raw = ("Subject: long\r\n\r\n" + LONG_LINE + "\r\n").getBytes(StandardCharsets.US_ASCII);
         List<MessageLedger> ledgers = send(new OutgoingMessage(Envelope.of(ClientFixtures.SENDER, rcpt(1), rcpt(2)),
