@@ -60,6 +60,19 @@ public interface MessageContent {
     }
 
     /**
+     * Re-encodes the body parts whose lines may be over 998 octets (RFC 5322 §2.1.1: 7bit, 8bit or
+     * binary parts) in quoted-printable or base64, whose lines are short (RFC 2045 §6.7, §6.8).
+     * Returns false when it cannot (the default); the message then fails locally. Called before
+     * MAIL FROM when a scan of repeatable content finds such a line; the content is scanned again
+     * after it.
+     *
+     * @throws MessagingException when re-encoding fails
+     */
+    default boolean reencodeLongLines() throws MessagingException {
+        return false;
+    }
+
+    /**
      * Content from a Jakarta Mail message, through {@link MimeMessage#writeTo(OutputStream)}. Its
      * check refuses a header with a line break that does not fold (CRLF not followed by a space or
      * tab), which would inject a header line (RFC 5322 §2.2.3).

@@ -54,8 +54,23 @@ final class MimeMessageContent implements MessageContent {
     /** Every leaf part is re-encoded from its data with the 7-bit encoding Jakarta Mail picks (quoted-printable or base64). */
     @Override
     public boolean convertToSevenBit() throws MessagingException {
+        return reencode(false);
+    }
+
+    /**
+     * Every leaf part in an identity encoding (none, 7bit, 8bit, binary) is re-encoded from its data
+     * with the encoding Jakarta Mail picks: quoted-printable for text with a line over 998 octets
+     * ({@code MimeUtility.getEncoding}), base64 otherwise. A header line over 998 octets stays and is
+     * refused by the scan that follows.
+     */
+    @Override
+    public boolean reencodeLongLines() throws MessagingException {
+        return reencode(true);
+    }
+
+    private boolean reencode(boolean sevenBitToo) throws MessagingException {
         try {
-            reencode(message);
+            reencode(message, sevenBitToo);
         } catch (java.io.IOException e) {
             throw new MessagingException("could not re-encode the content", e);
         }
@@ -63,17 +78,24 @@ final class MimeMessageContent implements MessageContent {
         return true;
     }
 
-    private static void reencode(jakarta.mail.Part part) throws MessagingException, java.io.IOException {
+    private static void reencode(jakarta.mail.Part part, boolean sevenBitToo)
+            throws MessagingException, java.io.IOException {
         if (part.isMimeType("multipart/*")) {
             jakarta.mail.Multipart multipart = (jakarta.mail.Multipart) part.getContent();
             for (int i = 0; i < multipart.getCount(); i++) {
-                reencode(multipart.getBodyPart(i));
+                reencode(multipart.getBodyPart(i), sevenBitToo);
             }
             return;
         }
         String[] cte = part.getHeader("Content-Transfer-Encoding");
-        if (cte == null || cte[0].equalsIgnoreCase("8bit") || cte[0].equalsIgnoreCase("binary")) {
+        if (cte == null || cte[0].equalsIgnoreCase("8bit") || cte[0].equalsIgnoreCase("binary")
+                || (sevenBitToo && cte[0].trim().equalsIgnoreCase("7bit"))) {
             jakarta.activation.DataHandler data = part.getDataHandler();
+            if (data.getDataSource() instanceof jakarta.mail.internet.MimePartDataSource) {
+                // a parsed part: Jakarta Mail would keep its encoding; its data are its raw octets
+                // (an identity encoding), read again from the part on every write
+                data = new jakarta.activation.DataHandler(new RawPartData(part));
+            }
             part.setDataHandler(data);
             part.removeHeader("Content-Transfer-Encoding");
         }
@@ -96,6 +118,41 @@ final class MimeMessageContent implements MessageContent {
                     i = next - 1;
                 }
             }
+        }
+    }
+
+    /** The octets of a parsed part in an identity encoding (none, 7bit, 8bit, binary), as its new data. */
+    private record RawPartData(jakarta.mail.Part part, String contentType) implements jakarta.activation.DataSource {
+
+        RawPartData(jakarta.mail.Part part) throws MessagingException {
+            this(part, part.getContentType());
+        }
+
+        @Override
+        public java.io.InputStream getInputStream() throws IOException {
+            try {
+                if (part instanceof MimeMessage m) {
+                    return m.getRawInputStream();
+                }
+                return ((jakarta.mail.internet.MimeBodyPart) part).getRawInputStream();
+            } catch (MessagingException e) {
+                throw new IOException("could not read the part", e);
+            }
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            throw new IOException("read-only");
+        }
+
+        @Override
+        public String getContentType() {
+            return contentType;
+        }
+
+        @Override
+        public String getName() {
+            return null;
         }
     }
 }

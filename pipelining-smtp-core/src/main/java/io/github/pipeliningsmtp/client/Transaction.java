@@ -72,6 +72,25 @@ final class Transaction {
         this.commands = TransactionCommands.of(message, capabilities);
         this.phase = commands.localError() == null ? PREPARED : NOT_SENDABLE;
         this.failure = commands.localError();
+        for (int i = 0; i < commands.rcptErrors().size(); i++) {
+            SmtpError refused = commands.rcptErrors().get(i);
+            if (refused != null) {
+                // not written at all (RFC 5321 §4.5.3.1 limits, or no ASCII form without SMTPUTF8)
+                ledger.update(i, r -> r.failed(null, refused));
+            }
+        }
+    }
+
+    /**
+     * All-or-nothing: a recipient refused locally means the message cannot go whole, so nothing of
+     * it is written.
+     */
+    void refuseIfPartlyRefusedLocally() {
+        SmtpError refused = commands.rcptErrors().stream().filter(e -> e != null).findFirst().orElse(null);
+        if (phase == PREPARED && refused != null) {
+            failure = SmtpError.abandoned(refused);
+            phase = NOT_SENDABLE;
+        }
     }
 
     /** Single-connection convenience without extensions (tests). */
@@ -113,6 +132,7 @@ final class Transaction {
         return commands.mailFrom();
     }
 
+    /** One RCPT TO per envelope recipient; null for a recipient refused locally, which is not written. */
     List<SmtpCommand> rcptToCommands() {
         return commands.rcptTo();
     }

@@ -5,25 +5,35 @@ import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
  * The MAIL FROM and RCPT TO commands of one transaction, built (and so validated) before anything
  * is written, with the parameters the server's extensions call for: SMTPUTF8 (RFC 6531) when an
  * address or header needs it, SIZE (RFC 1870) with the content's size, BODY=8BITMIME (RFC 6152) for
- * 8-bit content, DSN parameters (RFC 3461). A message that cannot be sent as is (SMTPUTF8 needed
- * but not offered, over the SIZE limit, 8-bit content that cannot be re-encoded for a server
- * without 8BITMIME, content that fails its check) gets a {@link FailureType#LOCAL} error instead,
- * and nothing of it is written.
+ * 8-bit content, DSN parameters (RFC 3461). A message that cannot be sent as is (a header needs
+ * SMTPUTF8 but it is not offered, over the SIZE limit, 8-bit content that cannot be re-encoded for
+ * a server without 8BITMIME, content that fails its check, a content line over 998 octets (RFC 5322
+ * §2.1.1) that cannot be re-encoded, a sender over an RFC 5321 §4.5.3.1 limit
+ * or with a non-ASCII local part without SMTPUTF8) gets a {@link FailureType#LOCAL} error instead,
+ * and nothing of it is written. A recipient that cannot be written ({@link EnvelopeAddress}: over a
+ * length limit, or a non-ASCII local part without SMTPUTF8) gets its own LOCAL error at
+ * {@link SmtpStep#RCPT_TO} and no command; the others still go. Without SMTPUTF8 internationalised
+ * domains are written as IDNA A-labels.
  *
  * @param mailFrom   MAIL FROM with its parameters
- * @param rcptTo     one RCPT TO per envelope recipient, in order
+ * @param rcptTo     one RCPT TO per envelope recipient, in order; null for a recipient refused locally
+ * @param rcptErrors per envelope recipient, why it is refused locally, or null
  * @param localError why the message cannot be sent, or null
  */
-record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, SmtpError localError) {
+record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, List<SmtpError> rcptErrors,
+                           SmtpError localError) {
 
     /** @throws IllegalArgumentException if an address cannot be written safely */
     static TransactionCommands of(OutgoingMessage message, Capabilities capabilities) {
@@ -43,10 +53,33 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, SmtpE
                 mailParams.put("ENVID", DsnOptions.xtext(dsn.envid()));
             }
         }
-        SmtpCommand mailFrom = SmtpCommand.mailFrom(envelope.mailFrom(), mailParams);
-        List<SmtpCommand> rcptTo = envelope.recipients().stream()
-                .map(r -> SmtpCommand.rcptTo(r, rcptParams(dsn, r))).toList();
-        return new TransactionCommands(mailFrom, rcptTo, problem);
+        EnvelopeAddress sender = EnvelopeAddress.of(envelope.mailFrom(), capabilities.smtpUtf8());
+        SmtpCommand mailFrom = SmtpCommand.mailFrom(sender.wire() != null ? sender.wire() : envelope.mailFrom(),
+                mailParams);
+        String senderProblem = sender.problem() != null ? sender.problem() : EnvelopeAddress.lineProblem(mailFrom);
+        if (problem == null && senderProblem != null) {
+            problem = SmtpError.local(SmtpStep.MAIL_FROM, "MAIL FROM", "the sender cannot be written: "
+                    + senderProblem + "; nothing was sent", null);
+        }
+        List<SmtpCommand> rcptTo = new ArrayList<>();
+        List<SmtpError> rcptErrors = new ArrayList<>();
+        for (String r : envelope.recipients()) {
+            EnvelopeAddress address = EnvelopeAddress.of(r, capabilities.smtpUtf8());
+            SmtpCommand rcpt = null;
+            String why = address.problem();
+            if (why == null) {
+                rcpt = SmtpCommand.rcptTo(address.wire(), rcptParams(dsn, address.wire()));
+                why = EnvelopeAddress.lineProblem(rcpt);
+            }
+            rcptTo.add(why == null ? rcpt : null);
+            rcptErrors.add(why == null ? null : SmtpError.local(SmtpStep.RCPT_TO, "RCPT TO",
+                    "the recipient cannot be written: " + why + "; only this recipient was not sent", null));
+        }
+        if (problem == null && rcptTo.stream().allMatch(Objects::isNull)) {
+            problem = rcptErrors.get(0);
+        }
+        return new TransactionCommands(mailFrom, Collections.unmodifiableList(rcptTo),
+                Collections.unmodifiableList(rcptErrors), problem);
     }
 
     private static Map<String, String> rcptParams(DsnOptions dsn, String recipient) {
@@ -65,17 +98,20 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, SmtpE
 
     private static SmtpError extensions(OutgoingMessage message, Capabilities caps, Map<String, String> mailParams) {
         Envelope envelope = message.envelope();
-        boolean utf8 = !isAscii(envelope.mailFrom()) || envelope.recipients().stream().anyMatch(r -> !isAscii(r))
-                || message.content().needsSmtpUtf8();
-        if (utf8) {
-            if (!caps.smtpUtf8()) {
-                return SmtpError.local(SmtpStep.MAIL_FROM, "an address or header needs SMTPUTF8 (RFC 6531), which the"
-                        + " server does not offer; nothing was sent", null);
-            }
+        boolean headerUtf8 = message.content().needsSmtpUtf8();
+        if (headerUtf8 && !caps.smtpUtf8()) {
+            return SmtpError.local(SmtpStep.MAIL_FROM, "a header needs SMTPUTF8 (RFC 6531), which the"
+                    + " server does not offer; nothing was sent", null);
+        }
+        // without SMTPUTF8 the addresses go in ASCII or not at all (EnvelopeAddress)
+        if (caps.smtpUtf8() && (headerUtf8 || !isAscii(envelope.mailFrom())
+                || envelope.recipients().stream().anyMatch(r -> !isAscii(r)))) {
             mailParams.put("SMTPUTF8", null);
         }
-        boolean scan = message.content().repeatable() && (caps.maxSize().isPresent() || !caps.eightBitMime());
-        if (!scan) {
+        // repeatable content is always scanned once, for its lines (RFC 5322 §2.1.1); its size and
+        // 8-bit octets are used only when SIZE has a limit or 8BITMIME is missing, as before
+        boolean measured = caps.maxSize().isPresent() || !caps.eightBitMime();
+        if (!message.content().repeatable()) {
             if (caps.eightBitMime()) {
                 mailParams.put("BODY", "8BITMIME");
             }
@@ -83,11 +119,24 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, SmtpE
         }
         try {
             ContentScan content = ContentScan.of(message.content());
+            if (content.longLines()) {
+                if (!message.content().reencodeLongLines() || (content = ContentScan.of(message.content())).longLines()) {
+                    return SmtpError.local(SmtpStep.DATA_CONTENT, "the content has a line of " + content.longestLine()
+                            + " octets, over the limit of " + ContentScan.MAX_LINE + " (RFC 5322 §2.1.1), and it could"
+                            + " not be re-encoded with shorter lines; nothing was sent", null);
+                }
+            }
             if (content.eightBit() && !caps.eightBitMime()) {
                 if (!message.content().convertToSevenBit() || (content = ContentScan.of(message.content())).eightBit()) {
                     return SmtpError.local(SmtpStep.MAIL_FROM, "the content is 8-bit and the server does not offer"
                             + " 8BITMIME (RFC 6152); it could not be re-encoded in 7 bits", null);
                 }
+            }
+            if (!measured) {
+                if (caps.eightBitMime()) {
+                    mailParams.put("BODY", "8BITMIME");
+                }
+                return null;
             }
             long max = caps.maxSize().orElse(Long.MAX_VALUE);
             if (content.octets() > max) {
@@ -116,11 +165,6 @@ record TransactionCommands(SmtpCommand mailFrom, List<SmtpCommand> rcptTo, SmtpE
     }
 
     private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) > 127) {
-                return false;
-            }
-        }
-        return true;
+        return EnvelopeAddress.isAscii(s);
     }
 }

@@ -58,6 +58,9 @@ final class TransactionRunner {
     void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy,
              boolean probeFirst) {
         this.policy = policy;
+        if (policy == DeliveryPolicy.ALL_OR_NOTHING) {
+            transactions.forEach(Transaction::refuseIfPartlyRefusedLocally);
+        }
         List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
         if (end == null) {
             if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
@@ -152,7 +155,7 @@ final class TransactionRunner {
             }
             List<SmtpCommand> rcpts = tx.rcptToCommands();
             for (int i = 0; i < rcpts.size(); i++) {
-                if (!single(rcpts.get(i), tx.rcptHandler(i))) {
+                if (rcpts.get(i) != null && !single(rcpts.get(i), tx.rcptHandler(i))) {
                     return;
                 }
             }
@@ -233,7 +236,10 @@ final class TransactionRunner {
         mailFrom(flight, tx);
         List<SmtpCommand> rcpts = tx.rcptToCommands();
         for (int i = 0; i < rcpts.size(); i++) {
-            flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+            if (rcpts.get(i) != null) {
+                // null: refused locally (a length limit, or no ASCII form), not written
+                flight.command(rcpts.get(i), settings.commandTimeout(), tx.rcptHandler(i));
+            }
         }
     }
 

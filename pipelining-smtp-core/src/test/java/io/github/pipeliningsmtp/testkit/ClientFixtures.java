@@ -92,7 +92,8 @@ public final class ClientFixtures {
     }
 
     private static OutgoingMessage messageFrom(String from, String body, String... recipients) {
-        String content = "From: " + SENDER + "\r\nTo: " + String.join(", ", recipients)
+        // To folded after each address: a header line stays under 998 octets (RFC 5322 §2.1.1, §2.2.3)
+        String content = "From: " + SENDER + "\r\nTo: " + String.join(",\r\n ", recipients)
                 + "\r\nSubject: test\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body;
         return new OutgoingMessage(Envelope.of(from, recipients),
                 MessageContent.of(content.getBytes(StandardCharsets.UTF_8)));
