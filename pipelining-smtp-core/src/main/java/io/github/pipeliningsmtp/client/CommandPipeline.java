@@ -73,6 +73,15 @@ final class CommandPipeline {
      */
     FlightOutcome execute(Flight flight) {
         List<Flight.Step> steps = flight.steps();
+        if (wire.hasBufferedReply()) {
+            // a flight ends a group: bytes already there answer commands not yet written (a server
+            // that does not wait for commands); nothing is written, the connection is retired
+            Flight.Step first = steps.get(0);
+            return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(),
+                    new SmtpProtocolException(first.step(), "replies arrived before their commands were written"
+                            + " (before " + first.display() + "): the server does not wait for commands, so its"
+                            + " replies cannot be paired with them; connection aborted")));
+        }
         @SuppressWarnings("unchecked")
         CompletableFuture<Void>[] written = new CompletableFuture[steps.size()];
         for (int i = 0; i < written.length; i++) {
