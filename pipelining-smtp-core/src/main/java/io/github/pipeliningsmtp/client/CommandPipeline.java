@@ -101,7 +101,7 @@ final class CommandPipeline {
                 FlightWriter.writeAll(wire.out(), steps, written, chunks);
             } catch (Exception e) {
                 Flight.Step first = steps.get(0);
-                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), e));
+                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), wire.explain(e)));
             }
         } else if (flight.writeInlineWatched()) {
             try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
@@ -111,7 +111,7 @@ final class CommandPipeline {
                     Throwable cause = watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
                             "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
-                            : e;
+                            : wire.explain(e);
                     // the reader finds this on the content step, or reads the replies already sent
                     for (CompletableFuture<Void> f : written) {
                         f.completeExceptionally(cause);
@@ -242,7 +242,7 @@ final class CommandPipeline {
                 Throwable cause = e instanceof ContentWriteException ? e.getCause() : e;
                 SmtpError error = cause instanceof MessagingException || cause instanceof RuntimeException
                         ? SmtpError.local(SmtpStep.BDAT, awaited, "content could not be written: " + cause, cause)
-                        : SmtpError.ofConnection(SmtpStep.BDAT, awaited, cause);
+                        : SmtpError.ofConnection(SmtpStep.BDAT, awaited, wire.explain(cause));
                 return fail(steps, index, error);
             }
             replied(chunk.display().equals("RSET") ? "RSET" : "BDAT", reply);
@@ -334,11 +334,12 @@ final class CommandPipeline {
             }
         }
         if (step.content() == null) {
-            return SmtpError.ofConnection(step.step(), step.display(), cause);
+            return SmtpError.ofConnection(step.step(), step.display(), wire.explain(cause));
         }
         if (cause instanceof MessagingException || cause instanceof RuntimeException) {
             return SmtpError.local(SmtpStep.DATA_CONTENT, "content could not be written: " + cause, cause);
         }
+        cause = wire.explain(cause);
         boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
         return terminatorOut ? SmtpError.ofConnection(step.step(), step.display(), cause)
                 : SmtpError.ofConnection(SmtpStep.DATA_CONTENT, null, cause);

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class WriteWatchdog implements AutoCloseable {
 
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private final AtomicBoolean fired = new AtomicBoolean();
     private final ScheduledFuture<?> task;

@@ -5,8 +5,11 @@ import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.SessionFailures;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -107,12 +110,16 @@ public final class BatchDelivery implements AutoCloseable {
         AtomicInteger next = new AtomicInteger();
         AtomicLong roundTrips = new AtomicLong();
         AtomicReference<IOException> failure = new AtomicReference<>();
+        Set<Thread> helping = new HashSet<>();
         Runnable worker = () -> {
             for (int c = next.getAndIncrement(); c < shares; c = next.getAndIncrement()) {
                 int from = c * shareSize;
                 int to = Math.min(n, from + shareSize);
                 List<OutgoingMessage> part = messages.subList(from, to);
                 try {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedIOException("not sent: the sending thread was interrupted");
+                    }
                     PooledDelivery.Result result = delivery.deliver(part);
                     roundTrips.addAndGet(result.roundTrips());
                     for (int i = from; i < to; i++) {
@@ -131,15 +138,31 @@ public final class BatchDelivery implements AutoCloseable {
         List<Future<?>> started = new ArrayList<>();
         for (int w = 1; w < workers; w++) {
             try {
-                started.add(helpers.submit(worker));
+                started.add(helpers.submit(() -> {
+                    synchronized (helping) {
+                        helping.add(Thread.currentThread());
+                    }
+                    try {
+                        worker.run();
+                    } finally {
+                        synchronized (helping) {
+                            helping.remove(Thread.currentThread());
+                            Thread.interrupted(); // an interrupt of this batch stays with this batch
+                        }
+                    }
+                }));
             } catch (RejectedExecutionException closed) {
                 break; // closing: the calling thread takes the remaining shares itself
             }
         }
         worker.run();
-        // helpers are sending on connections of their own: wait for them even if interrupted, so that
-        // every message's ledger comes back, then restore the interrupt
-        boolean interrupted = false;
+        // helpers are sending on connections of their own: an interrupt of the caller interrupts
+        // them too (each ends its send within moments, ledgers by the usual rules); wait for them
+        // even if interrupted, so that every message's ledger comes back, then restore the interrupt
+        boolean interrupted = Thread.interrupted();
+        if (interrupted) {
+            interruptAll(helping);
+        }
         for (Future<?> f : started) {
             while (true) {
                 try {
@@ -147,6 +170,7 @@ public final class BatchDelivery implements AutoCloseable {
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    interruptAll(helping);
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("a send worker failed", e.getCause());
                 }
@@ -156,6 +180,14 @@ public final class BatchDelivery implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return new Outcome(List.of(ledgers), roundTrips.get(), failure.get());
+    }
+
+    private static void interruptAll(Set<Thread> helping) {
+        synchronized (helping) {
+            for (Thread t : helping) {
+                t.interrupt();
+            }
+        }
     }
 
     /** Stops the helper threads once their shares are sent; batches after it run on the caller's thread. */
