@@ -104,11 +104,15 @@ final class CommandPipeline {
                 return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), wire.explain(e)));
             }
         } else if (flight.writeInlineWatched()) {
-            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
+            long deadline = contentDeadline(steps);
+            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis(), deadline)) {
                 try {
                     FlightWriter.writeAll(wire.out(), steps, written, chunks);
                 } catch (Exception | Error e) {
-                    Throwable cause = watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
+                    Throwable cause = watchdog.deadlinePassed() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT,
+                            "DATA (content)", "content not written within " + deadline + " ms (the end-of-data"
+                            + " deadline): the server reads too slowly", new SocketTimeoutException())
+                            : watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
                             "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
                             : wire.explain(e);
@@ -159,6 +163,20 @@ final class CommandPipeline {
         return outcome;
     }
 
+    /**
+     * How long the content of a flight may take to write, however steadily it progresses: the
+     * end-of-data deadline (the content step's reply timeout, the data timeout).
+     */
+    private static long contentDeadline(List<Flight.Step> steps) {
+        long deadline = 0;
+        for (Flight.Step step : steps) {
+            if (step.content() != null && step.timeout() != null) {
+                deadline = Math.max(deadline, step.timeout().toMillis());
+            }
+        }
+        return deadline;
+    }
+
     private FlightOutcome readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
                             BlockingQueue<Object>[] chunks) {
         for (int i = 0; i < steps.size(); i++) {
@@ -173,7 +191,7 @@ final class CommandPipeline {
             SmtpReply reply;
             try {
                 if (step.content() != null) {
-                    awaitWritten(written[i]);
+                    awaitWritten(written[i], step.timeout());
                 }
                 reply = wire.readReply(step.step(), step.display(), step.timeout());
             } catch (IOException e) {
@@ -345,13 +363,20 @@ final class CommandPipeline {
                 : SmtpError.ofConnection(SmtpStep.DATA_CONTENT, null, cause);
     }
 
-    private void awaitWritten(CompletableFuture<Void> written) throws IOException {
+    private void awaitWritten(CompletableFuture<Void> written, Duration deadline) throws IOException {
         long last = wire.octetsWritten();
+        long end = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         while (true) {
             try {
-                written.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
+                written.get(Math.min(writeStallTimeout.toMillis(), left), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
+                if (System.nanoTime() - end >= 0) {
+                    throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "content not written within "
+                            + deadline.toMillis() + " ms (the end-of-data deadline): the server reads too slowly",
+                            new SocketTimeoutException());
+                }
                 long now = wire.octetsWritten();
                 if (now == last) {
                     throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "no content written for "

@@ -255,6 +255,11 @@ final class Wire {
         if (abortReason == null) {
             abortReason = reason;
         }
+        reset();
+    }
+
+    /** Closes at once with a TCP reset: what is still in the send buffer is dropped, not sent. */
+    void reset() {
         try {
             // a reset, not a FIN after the unsent content: the kernel must not go on feeding a slow
             // server what is still in the send buffer once the send was given up

@@ -169,6 +169,57 @@ class InterruptedDataSendTest {
         assertThat(serverSawClose.await(1, TimeUnit.SECONDS)).isTrue();
     }
 
+    @Test
+    void aSlowButProgressingWriteIsBoundedByTheEndOfDataDeadline() throws Exception {
+        server.enqueue(s -> slowReader(s, true));
+        Duration dataTimeout = Duration.ofMillis(1500);
+        ConnectionSettings settings = ClientFixtures.settings(server).dataTimeout(dataTimeout).build();
+        try (SmtpConnectionPool pool = new SmtpConnectionPool(settings, PoolSettings.builder().maxConnections(1).build())) {
+            BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS);
+            long t0 = System.nanoTime();
+            BatchDelivery.Outcome outcome = delivery.deliver(List.of(big()));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isBetween(dataTimeout.toMillis() - 100, dataTimeout.toMillis() + BOUND_MS);
+            MessageLedger ledger = outcome.ledgers().get(0);
+            assertThat(ledger.status()).isEqualTo(MessageStatus.FAILED);
+            assertThat(ledger.recipients().get(0).error().orElseThrow().toString()).contains("end-of-data deadline");
+            assertThat(pool.active()).isZero();
+            assertThat(serverSawClose.await(2, TimeUnit.SECONDS)).isTrue();
+            delivery.close();
+        }
+    }
+
+    @Test
+    void anInterruptAfterTheEndOfDataWasWrittenLeavesTheMessageUnknown() throws Exception {
+        CountDownLatch endOfDataRead = new CountDownLatch(1);
+        server.enqueue(s -> {
+            ClientFixtures.greet(s, "250-mail.example.com", "250-PIPELINING", "250 8BITMIME");
+            s.readLine();
+            s.readLine();
+            s.readLine();
+            s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", "354 Go ahead");
+            s.readData();
+            endOfDataRead.countDown();
+            s.stallUntilClientCloses(); // the end-of-data reply never comes
+        });
+        try (SmtpConnectionPool pool = pool()) {
+            BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS);
+            CompletableFuture<BatchDelivery.Outcome> sending = new CompletableFuture<>();
+            Thread sender = new Thread(() -> sending.complete(
+                    delivery.deliver(List.of(ClientFixtures.message(2000, "ann@example.net")))), "interrupted-sender");
+            sender.start();
+            assertThat(endOfDataRead.await(5, TimeUnit.SECONDS)).isTrue();
+            long t0 = System.nanoTime();
+            sender.interrupt();
+            BatchDelivery.Outcome outcome = sending.get(5, TimeUnit.SECONDS);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(BOUND_MS);
+            assertThat(outcome.ledgers().get(0).status()).isEqualTo(MessageStatus.UNKNOWN);
+            assertThat(pool.active()).isZero();
+            sender.join(1000);
+            delivery.close();
+        }
+    }
+
     private static boolean writerOrSendThreadsBusy() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (System.nanoTime() < deadline) {
