@@ -77,6 +77,21 @@ final class CommandPipeline {
             // a flight ends a group: bytes already there answer commands not yet written (a server
             // that does not wait for commands); nothing is written, the connection is retired
             Flight.Step first = steps.get(0);
+            SmtpReply early = wire.bufferedReply();
+            if (early != null && early.isServiceClosing()) {
+                // a 421 sent while the connection was idle: it answers the first step, as it would
+                // have had the step been written (nothing was), and ends the connection
+                replied(verbOf(first), early);
+                if (first.content() != null || first.isChunked()) {
+                    // not an end-of-data reply: the content was never written; every step is not answered
+                    return fail(steps, 0, SmtpError.ofReply(first.step(), first.display(), early));
+                }
+                SmtpError outOfStep = first.handler().onReply(early);
+                if (outOfStep != null) {
+                    return failOutOfStep(steps, 1, outOfStep);
+                }
+                return fail(steps, 1, SmtpError.ofReply(first.step(), first.display(), early));
+            }
             return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(),
                     new SmtpProtocolException(first.step(), "replies arrived before their commands were written"
                             + " (before " + first.display() + "): the server does not wait for commands, so its"

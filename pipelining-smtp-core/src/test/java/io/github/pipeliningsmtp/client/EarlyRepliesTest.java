@@ -16,6 +16,9 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +74,29 @@ class EarlyRepliesTest {
                 .hasMessageContaining("replies arrived before their commands were written")
                 .hasMessageContaining("after the session set-up");
         assertThat(server.commands(0)).hasSize(1);
+    }
+
+    @Test
+    void aServiceClosingReplyWaitingBeforeAFlightIsTheErrorOfItsFirstCommand() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        server.enqueue(s -> {
+            ClientFixtures.greet(s, "250-mail.example.com", "250 PIPELINING");
+            Thread.sleep(100);
+            s.reply("421 4.3.2 Shutting down");
+            sent.countDown();
+            s.stallUntilClientCloses();
+        });
+        try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
+            assertThat(sent.await(2, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(100); // the 421 is in the client's socket
+            MessageLedger ledger = c.send(List.of(ClientFixtures.message(100, "ann@example.net"))).get(0);
+            assertThat(ledger.status()).isEqualTo(MessageStatus.FAILED);
+            SmtpError error = ledger.recipients().get(0).error().orElseThrow();
+            assertThat(error.code()).isEqualTo(421);
+            assertThat(error.type()).isEqualTo(FailureType.TRANSIENT);
+            assertThat(c.state()).isNotEqualTo(SmtpConnection.State.READY);
+        }
+        assertThat(server.commands(0)).hasSize(1); // only EHLO: nothing of the flight was written
     }
 
     @Test
