@@ -10,7 +10,9 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * AUTH (RFC 4954) with PLAIN (RFC 4616, initial response), LOGIN, or XOAUTH2 (an error challenge is
+ * AUTH (RFC 4954) with PLAIN (RFC 4616, initial response), LOGIN (never an initial response: strict
+ * servers refuse {@code AUTH LOGIN <base64 user>}, so the username goes after the first 334 and the
+ * password after the second), or XOAUTH2 (an error challenge is
  * answered with an empty line and the final reply reported). Each step waits for its reply.
  * Refused over an unencrypted connection unless explicitly allowed. SASL data never reaches a log
  * or an exception: commands carrying it print as {@code ****}.

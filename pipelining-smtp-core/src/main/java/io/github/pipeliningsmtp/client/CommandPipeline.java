@@ -73,6 +73,30 @@ final class CommandPipeline {
      */
     FlightOutcome execute(Flight flight) {
         List<Flight.Step> steps = flight.steps();
+        if (wire.hasBufferedReply()) {
+            // a flight ends a group: bytes already there answer commands not yet written (a server
+            // that does not wait for commands); nothing is written, the connection is retired
+            Flight.Step first = steps.get(0);
+            SmtpReply early = wire.bufferedReply();
+            if (early != null && early.isServiceClosing()) {
+                // a 421 sent while the connection was idle: it answers the first step, as it would
+                // have had the step been written (nothing was), and ends the connection
+                replied(verbOf(first), early);
+                if (first.content() != null || first.isChunked()) {
+                    // not an end-of-data reply: the content was never written; every step is not answered
+                    return fail(steps, 0, SmtpError.ofReply(first.step(), first.display(), early));
+                }
+                SmtpError outOfStep = first.handler().onReply(early);
+                if (outOfStep != null) {
+                    return failOutOfStep(steps, 1, outOfStep);
+                }
+                return fail(steps, 1, SmtpError.ofReply(first.step(), first.display(), early));
+            }
+            return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(),
+                    new SmtpProtocolException(first.step(), "replies arrived before their commands were written"
+                            + " (before " + first.display() + "): the server does not wait for commands, so its"
+                            + " replies cannot be paired with them; connection aborted")));
+        }
         @SuppressWarnings("unchecked")
         CompletableFuture<Void>[] written = new CompletableFuture[steps.size()];
         for (int i = 0; i < written.length; i++) {
@@ -92,17 +116,21 @@ final class CommandPipeline {
                 FlightWriter.writeAll(wire.out(), steps, written, chunks);
             } catch (Exception e) {
                 Flight.Step first = steps.get(0);
-                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), e));
+                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), wire.explain(e)));
             }
         } else if (flight.writeInlineWatched()) {
-            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis())) {
+            long deadline = contentDeadline(steps);
+            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis(), deadline)) {
                 try {
                     FlightWriter.writeAll(wire.out(), steps, written, chunks);
                 } catch (Exception | Error e) {
-                    Throwable cause = watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
+                    Throwable cause = watchdog.deadlinePassed() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT,
+                            "DATA (content)", "content not written within " + deadline + " ms (the end-of-data"
+                            + " deadline): the server reads too slowly", new SocketTimeoutException())
+                            : watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
                             "no content written for "
                             + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
-                            : e;
+                            : wire.explain(e);
                     // the reader finds this on the content step, or reads the replies already sent
                     for (CompletableFuture<Void> f : written) {
                         f.completeExceptionally(cause);
@@ -153,6 +181,20 @@ final class CommandPipeline {
         return outcome;
     }
 
+    /**
+     * How long the content of a flight may take to write, however steadily it progresses: the
+     * end-of-data deadline (the content step's reply timeout, the data timeout).
+     */
+    private static long contentDeadline(List<Flight.Step> steps) {
+        long deadline = 0;
+        for (Flight.Step step : steps) {
+            if (step.content() != null && step.timeout() != null) {
+                deadline = Math.max(deadline, step.timeout().toMillis());
+            }
+        }
+        return deadline;
+    }
+
     private FlightOutcome readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
                             BlockingQueue<Object>[] chunks) {
         for (int i = 0; i < steps.size(); i++) {
@@ -167,7 +209,7 @@ final class CommandPipeline {
             SmtpReply reply;
             try {
                 if (step.content() != null) {
-                    awaitWritten(written[i]);
+                    awaitWritten(written[i], step.timeout());
                 }
                 reply = wire.readReply(step.step(), step.display(), step.timeout());
             } catch (IOException e) {
@@ -236,7 +278,7 @@ final class CommandPipeline {
                 Throwable cause = e instanceof ContentWriteException ? e.getCause() : e;
                 SmtpError error = cause instanceof MessagingException || cause instanceof RuntimeException
                         ? SmtpError.local(SmtpStep.BDAT, awaited, "content could not be written: " + cause, cause)
-                        : SmtpError.ofConnection(SmtpStep.BDAT, awaited, cause);
+                        : SmtpError.ofConnection(SmtpStep.BDAT, awaited, wire.explain(cause));
                 return fail(steps, index, error);
             }
             replied(chunk.display().equals("RSET") ? "RSET" : "BDAT", reply);
@@ -339,23 +381,31 @@ final class CommandPipeline {
             }
         }
         if (step.content() == null) {
-            return SmtpError.ofConnection(step.step(), step.display(), cause);
+            return SmtpError.ofConnection(step.step(), step.display(), wire.explain(cause));
         }
         if (cause instanceof MessagingException || cause instanceof RuntimeException) {
             return SmtpError.local(SmtpStep.DATA_CONTENT, "content could not be written: " + cause, cause);
         }
+        cause = wire.explain(cause);
         boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
         return terminatorOut ? SmtpError.ofConnection(step.step(), step.display(), cause)
                 : SmtpError.ofConnection(SmtpStep.DATA_CONTENT, null, cause);
     }
 
-    private void awaitWritten(CompletableFuture<Void> written) throws IOException {
+    private void awaitWritten(CompletableFuture<Void> written, Duration deadline) throws IOException {
         long last = wire.octetsWritten();
+        long end = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         while (true) {
             try {
-                written.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
+                written.get(Math.min(writeStallTimeout.toMillis(), left), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
+                if (System.nanoTime() - end >= 0) {
+                    throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "content not written within "
+                            + deadline.toMillis() + " ms (the end-of-data deadline): the server reads too slowly",
+                            new SocketTimeoutException());
+                }
                 long now = wire.octetsWritten();
                 if (now == last) {
                     throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "no content written for "

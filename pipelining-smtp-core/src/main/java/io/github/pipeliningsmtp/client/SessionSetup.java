@@ -40,6 +40,7 @@ final class SessionSetup {
         if (settings.credentials() != null) {
             new Authenticator(this, settings).authenticate(capabilities, wire.isTls());
         }
+        checkNothingUnasked(null, "after the session set-up, before the first transaction");
         return capabilities;
     }
 
@@ -84,12 +85,26 @@ final class SessionSetup {
         throw new SmtpReplyException(SmtpError.ofReply(SmtpStep.EHLO, null, reply));
     }
 
-    /** Writes one command alone and waits for its reply. */
+    /**
+     * Writes one command alone and waits for its reply. Each of these commands ends a group, so
+     * nothing may have arrived before it is written: bytes already there are replies sent before
+     * their commands (a server that answers a whole session at once), and pairing them with commands
+     * would be guesswork.
+     */
     SmtpReply call(SmtpCommand command, Duration timeout) throws IOException {
+        checkNothingUnasked(SmtpStep.of(command.verb()), "before " + command.display() + " was written");
         wire.send(command);
         pipeline.countRoundTrip();
         SmtpReply reply = wire.readReply(SmtpStep.of(command.verb()), command.display(), timeout);
         pipeline.replied(command.verb() == SmtpCommand.Verb.AUTH_RESPONSE ? "AUTH" : command.verb().name(), reply);
         return reply;
+    }
+
+    private void checkNothingUnasked(SmtpStep step, String when) throws IOException {
+        if (wire.hasUnreadInput()) {
+            throw new SmtpProtocolException(step, "replies arrived before their"
+                    + " commands were written (" + when + "): the server does not wait for commands, so its replies"
+                    + " cannot be paired with them; connection aborted");
+        }
     }
 }

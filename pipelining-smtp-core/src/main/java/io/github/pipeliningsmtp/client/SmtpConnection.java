@@ -87,7 +87,7 @@ public final class SmtpConnection implements Closeable {
             throws IOException {
         Wire wire = Wire.connect(settings);
         CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout(), listener);
-        try {
+        try (InterruptWatch watch = InterruptWatch.watch(wire)) {
             Capabilities capabilities = new SessionSetup(wire, pipeline, settings).run();
             LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
                     wire.isTls(), capabilities);
@@ -142,7 +142,7 @@ public final class SmtpConnection implements Closeable {
         // with BDAT the content follows the envelope unread: on a connection idle for a while, probe first
         boolean probeFirst = messagesSent > 0
                 && System.nanoTime() - lastActivityNanos >= settings.idleCheckAfter().toNanos();
-        try {
+        try (InterruptWatch watch = InterruptWatch.watch(wire)) {
             runner.run(transactions, isPipelining(), isChunking(), policy, probeFirst);
         } catch (RuntimeException | Error e) {
             abandon(transactions, e);
@@ -150,7 +150,7 @@ public final class SmtpConnection implements Closeable {
         messagesSent += messages.size();
         transactionsStarted += (int) transactions.stream().filter(t -> t.ledger().started()).count();
         lastActivityNanos = System.nanoTime();
-        if (!runner.usable()) {
+        if (!runner.usable() || wire.isClosed()) {
             state = State.BROKEN;
             wire.abort();
         }
@@ -177,6 +177,15 @@ public final class SmtpConnection implements Closeable {
         for (Transaction tx : transactions) {
             tx.settle(notSent, cut);
         }
+    }
+
+    /**
+     * Closes the socket at once, from any thread, without QUIT: a send in progress on it ends within
+     * moments (its ledgers by the usual rules, the error naming {@code reason}) and the connection is
+     * BROKEN. For shutting down a pool whose connections are still lent out.
+     */
+    public void abort(String reason) {
+        wire.abort(reason);
     }
 
     /** Sends NOOP and returns its reply; a failure leaves the connection BROKEN. */
@@ -229,7 +238,8 @@ public final class SmtpConnection implements Closeable {
 
     /** The state. */
     public State state() {
-        return state;
+        // aborted from another thread (the pool closing, an interrupt) while lent out
+        return state == State.READY && wire.isClosed() ? State.BROKEN : state;
     }
 
     /**

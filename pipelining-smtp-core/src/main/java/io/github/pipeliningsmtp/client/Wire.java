@@ -9,6 +9,7 @@ import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -170,8 +171,16 @@ final class Wire {
                 n = in.read(readBuffer);
             } catch (SocketTimeoutException e) {
                 throw new SmtpTimeoutException(step, awaited, timeout.toMillis(), e);
+            } catch (IOException e) {
+                if (abortReason != null) {
+                    throw (IOException) explain(e);
+                }
+                throw e;
             }
             if (n < 0) {
+                if (abortReason != null) {
+                    throw (IOException) explain(new SmtpConnectionClosedException(step, awaited));
+                }
                 throw new SmtpConnectionClosedException(step, awaited);
             }
             try {
@@ -247,6 +256,50 @@ final class Wire {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    private volatile String abortReason;
+
+    /**
+     * Closes at once, from any thread, saying why (an interrupt, the pool closing): a read or write
+     * that fails because of it reports an {@link InterruptedIOException} with that reason.
+     */
+    void abort(String reason) {
+        if (abortReason == null) {
+            abortReason = reason;
+        }
+        reset();
+    }
+
+    /** Closes at once with a TCP reset: what is still in the send buffer is dropped, not sent. */
+    void reset() {
+        try {
+            // a reset, not a FIN after the unsent content: the kernel must not go on feeding a slow
+            // server what is still in the send buffer once the send was given up
+            raw.setSoLinger(true, 0);
+        } catch (IOException | RuntimeException alreadyClosed) {
+            // closing anyway
+        }
+        abort();
+    }
+
+    /** Why the connection was aborted from outside ({@link #abort(String)}), or null. */
+    String abortReason() {
+        return abortReason;
+    }
+
+    /**
+     * {@code e} as the error of an aborted connection when it was aborted from outside: an
+     * {@link InterruptedIOException} naming the reason, caused by {@code e}; otherwise {@code e}.
+     */
+    Throwable explain(Throwable e) {
+        String reason = abortReason;
+        if (reason == null || e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) {
+            return e;
+        }
+        InterruptedIOException aborted = new InterruptedIOException("connection aborted: " + reason);
+        aborted.initCause(e);
+        return aborted;
     }
 
     /** Closes at once, from any thread: the TCP socket first, so a thread blocked in a TLS write is released. */

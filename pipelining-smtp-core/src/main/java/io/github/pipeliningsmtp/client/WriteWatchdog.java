@@ -12,12 +12,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class WriteWatchdog implements AutoCloseable {
 
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private final AtomicBoolean fired = new AtomicBoolean();
+    private final AtomicBoolean deadlinePassed = new AtomicBoolean();
     private final ScheduledFuture<?> task;
+    private final ScheduledFuture<?> deadline;
 
-    private WriteWatchdog(Wire wire, long stallMillis) {
+    private WriteWatchdog(Wire wire, long stallMillis, long deadlineMillis) {
+        this.deadline = deadlineMillis <= 0 ? null : TIMER.schedule(() -> {
+            if (fired.compareAndSet(false, true)) {
+                deadlinePassed.set(true);
+                wire.reset();
+            }
+        }, deadlineMillis, TimeUnit.MILLISECONDS);
         long[] last = {wire.octetsWritten()};
         this.task = TIMER.scheduleWithFixedDelay(() -> {
             long now = wire.octetsWritten();
@@ -40,7 +48,20 @@ final class WriteWatchdog implements AutoCloseable {
 
     /** Starts watching writes on {@code wire}. */
     static WriteWatchdog watch(Wire wire, long stallMillis) {
-        return new WriteWatchdog(wire, stallMillis);
+        return new WriteWatchdog(wire, stallMillis, 0);
+    }
+
+    /**
+     * Starts watching writes on {@code wire}, and aborts it also when the writes are not done
+     * {@code deadlineMillis} after now, however steadily they progress (a slow but moving write).
+     */
+    static WriteWatchdog watch(Wire wire, long stallMillis, long deadlineMillis) {
+        return new WriteWatchdog(wire, stallMillis, deadlineMillis);
+    }
+
+    /** Whether it aborted the connection because the deadline passed (not for a stall). */
+    boolean deadlinePassed() {
+        return deadlinePassed.get();
     }
 
     /** Whether it aborted the connection. */
@@ -51,5 +72,8 @@ final class WriteWatchdog implements AutoCloseable {
     @Override
     public void close() {
         task.cancel(false);
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
     }
 }

@@ -8,8 +8,11 @@ import io.github.pipeliningsmtp.protocol.SmtpStep;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -131,12 +134,16 @@ public final class BatchDelivery implements AutoCloseable {
         AtomicInteger next = new AtomicInteger();
         AtomicLong roundTrips = new AtomicLong();
         AtomicReference<IOException> failure = new AtomicReference<>();
+        Set<Thread> helping = new HashSet<>();
         Runnable worker = () -> {
             for (int c = next.getAndIncrement(); c < shares; c = next.getAndIncrement()) {
                 int from = c * shareSize;
                 int to = Math.min(n, from + shareSize);
                 List<OutgoingMessage> part = messages.subList(from, to);
                 try {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedIOException("not sent: the sending thread was interrupted");
+                    }
                     PooledDelivery.Result result = delivery.deliver(part);
                     roundTrips.addAndGet(result.roundTrips());
                     for (int i = from; i < to; i++) {
@@ -157,16 +164,32 @@ public final class BatchDelivery implements AutoCloseable {
         List<Future<?>> started = new ArrayList<>();
         for (int w = 1; w < workers; w++) {
             try {
-                started.add(helpers.submit(worker));
+                started.add(helpers.submit(() -> {
+                    synchronized (helping) {
+                        helping.add(Thread.currentThread());
+                    }
+                    try {
+                        worker.run();
+                    } finally {
+                        synchronized (helping) {
+                            helping.remove(Thread.currentThread());
+                            Thread.interrupted(); // an interrupt of this batch stays with this batch
+                        }
+                    }
+                }));
             } catch (RejectedExecutionException | OutOfMemoryError closed) {
                 // closing, or no thread could be created: the calling thread takes the remaining shares itself
                 break;
             }
         }
         worker.run();
-        // helpers are sending on connections of their own: wait for them even if interrupted, so that
-        // every message's ledger comes back, then restore the interrupt
-        boolean interrupted = false;
+        // helpers are sending on connections of their own: an interrupt of the caller interrupts
+        // them too (each ends its send within moments, ledgers by the usual rules); wait for them
+        // even if interrupted, so that every message's ledger comes back, then restore the interrupt
+        boolean interrupted = Thread.interrupted();
+        if (interrupted) {
+            interruptAll(helping);
+        }
         for (Future<?> f : started) {
             while (true) {
                 try {
@@ -174,6 +197,7 @@ public final class BatchDelivery implements AutoCloseable {
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    interruptAll(helping);
                 } catch (ExecutionException e) {
                     // cannot happen: a worker catches what its shares throw; its shares are settled below
                     LOG.log(Level.WARNING, "a send worker failed: {0}", e.getCause().toString());
@@ -202,6 +226,14 @@ public final class BatchDelivery implements AutoCloseable {
                 + e + ") and this message's ledger was lost; it may have been delivered", e);
         for (int i = from; i < to; i++) {
             ledgers[i] = MessageLedger.unknown(messages.get(i).envelope(), error);
+        }
+    }
+
+    private static void interruptAll(Set<Thread> helping) {
+        synchronized (helping) {
+            for (Thread t : helping) {
+                t.interrupt();
+            }
         }
     }
 

@@ -111,6 +111,10 @@ public final class PooledDelivery {
         while (!queue.isEmpty()) {
             SmtpConnection connection;
             try {
+                if (Thread.currentThread().isInterrupted()) {
+                    // an interrupted send starts nothing more: no new connection, no resend
+                    throw new java.io.InterruptedIOException("not sent: the sending thread was interrupted");
+                }
                 connection = borrow();
             } catch (IOException e) {
                 if (roundTrips == 0 && parts.stream().allMatch(List::isEmpty)) {

@@ -7,6 +7,8 @@ import io.github.pipeliningsmtp.client.SmtpConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
@@ -27,6 +29,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
     private final SmtpConnectionFactory factory;
     private final PoolSettings settings;
     private final ConnectionSettings connectionSettings;
+    private final Set<SmtpConnection> lent = ConcurrentHashMap.newKeySet();
 
     /**
      * A pool that opens connections with {@code connectionSettings} and {@code sendingOptions}, and
@@ -69,7 +72,9 @@ public final class SmtpConnectionPool implements AutoCloseable {
      */
     public SmtpConnection borrow() throws IOException {
         try {
-            return pool.borrowObject(settings.maxWait());
+            SmtpConnection connection = pool.borrowObject(settings.maxWait());
+            lent.add(connection);
+            return connection;
         } catch (IOException e) {
             throw e;
         } catch (NoSuchElementException e) {
@@ -87,6 +92,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
 
     /** Takes a borrowed connection back: kept if still usable, otherwise closed and its slot freed. */
     public void release(SmtpConnection connection) {
+        lent.remove(connection);
         try {
             if (factory.retireReason(connection) == null && !pool.isClosed()) {
                 pool.returnObject(connection);
@@ -136,8 +142,11 @@ public final class SmtpConnectionPool implements AutoCloseable {
     }
 
     /**
-     * Drains the pool: waits up to {@code timeout} for borrowed connections to come back, then closes
-     * every connection (QUIT). Connections returned later are closed on return.
+     * Drains the pool: waits up to {@code timeout} for borrowed connections to come back, then
+     * aborts those still lent out (their sockets are closed at once, so a send in progress on one
+     * ends within moments with its ledgers by the usual rules: UNKNOWN only where the end of data
+     * may have been written), and closes every idle connection (QUIT). Connections returned later
+     * are closed on return.
      */
     public void close(Duration timeout) {
         factory.shuttingDown();
@@ -149,6 +158,9 @@ public final class SmtpConnectionPool implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        for (SmtpConnection connection : lent) {
+            connection.abort("the connection pool was closed");
         }
         pool.close();
     }

@@ -240,6 +240,92 @@ class CloseInterruptAndConcurrencyLoseNothingTest {
         assertThat(sender.pool().active()).isZero();
     }
 
+    /**
+     * A server that takes the envelope and then reads the DATA content 64 KiB per 100 ms; counts down
+     * {@code contentStarted} on the first content read and {@code closed} when the client's socket goes.
+     */
+    private void slowDataReader(CountDownLatch contentStarted, CountDownLatch closed) {
+        server.setDefaultScript(s -> {
+            ClientFixtures.greet(s, "250-mail.example.com", "250-PIPELINING", "250 8BITMIME");
+            s.readLine();
+            s.readLine();
+            s.readLine();
+            s.reply("250 2.1.0 Ok", "250 2.1.5 Ok", "354 Go ahead");
+            try {
+                while (true) {
+                    s.readExactly(64 * 1024);
+                    contentStarted.countDown();
+                    Thread.sleep(100);
+                }
+            } catch (java.io.IOException gone) {
+                closed.countDown();
+            }
+        });
+    }
+
+    private static MimeMessage twentyMegabytes(PipelinedMailSender sender) throws Exception {
+        MimeMessage big = message(sender, "big", "rcpt-1@example.net");
+        big.setText("0123456789 the quick brown fox jumps over the lazy dog 0123456789\r\n".repeat(20 * 1024 * 1024 / 67));
+        return big;
+    }
+
+    /** A thread interrupted while its 20 MB DATA content streams to a slow server: back within a second, nothing leaked. */
+    @Test
+    void interruptedWhileStreamingDataContent() throws Exception {
+        CountDownLatch contentStarted = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        slowDataReader(contentStarted, closed);
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 1, Duration.ofSeconds(3),
+                Duration.ofSeconds(2));
+        MimeMessage big = twentyMegabytes(sender);
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        Future<SendReport> f = ex.submit(() -> {
+            thread.set(Thread.currentThread());
+            try {
+                return sender.sendAndReport(big);
+            } finally {
+                Thread.interrupted();
+            }
+        });
+        assertThat(contentStarted.await(10, TimeUnit.SECONDS)).as("DATA content is streaming").isTrue();
+        long t0 = System.nanoTime();
+        thread.get().interrupt();
+        SendReport report = f.get(5, TimeUnit.SECONDS);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("the interrupt is honoured within a second").isLessThan(1000);
+        ex.shutdown();
+        // the end of data was never written: FAILED, never stored
+        assertThat(report.entries().get(0).ledger().recipients()).extracting(RecipientResult::status)
+                .containsOnly(RecipientStatus.FAILED);
+        assertThat(server.messages()).isEmpty();
+        assertThat(sender.pool().active()).isZero();
+        assertThat(closed.await(1, TimeUnit.SECONDS)).as("the server sees the socket closed").isTrue();
+    }
+
+    /** The sender is closed while a 20 MB DATA content streams: the send ends within a second of the drain time. */
+    @Test
+    void closedWhileStreamingDataContent() throws Exception {
+        CountDownLatch contentStarted = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        slowDataReader(contentStarted, closed);
+        Duration shutdown = Duration.ofMillis(300);
+        PipelinedMailSender sender = sender(ClientFixtures.settings(server).build(), 1, Duration.ofSeconds(3), shutdown);
+        MimeMessage big = twentyMegabytes(sender);
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        Future<SendReport> f = ex.submit(() -> sender.sendAndReport(big));
+        assertThat(contentStarted.await(10, TimeUnit.SECONDS)).as("DATA content is streaming").isTrue();
+        long t0 = System.nanoTime();
+        sender.close();
+        SendReport report = f.get(5, TimeUnit.SECONDS);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("close() ends the send").isLessThan(shutdown.toMillis() + 1000);
+        ex.shutdown();
+        assertThat(report.entries().get(0).ledger().recipients()).extracting(RecipientResult::status)
+                .containsOnly(RecipientStatus.FAILED);
+        assertThat(server.messages()).isEmpty();
+        assertThat(sender.pool().active()).isZero();
+        assertThat(closed.await(1, TimeUnit.SECONDS)).as("the server sees the socket closed").isTrue();
+    }
+
     /** 64 threads share one sender; the server answers 421 and closes at random points. */
     @Test
     void sixtyFourThreadsAgainstAServerThatRandomlySays421AndCloses() throws Exception {
