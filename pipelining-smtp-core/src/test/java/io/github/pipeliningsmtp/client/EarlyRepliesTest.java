@@ -81,14 +81,19 @@ class EarlyRepliesTest {
         CountDownLatch sent = new CountDownLatch(1);
         server.enqueue(s -> {
             ClientFixtures.greet(s, "250-mail.example.com", "250 PIPELINING");
-            Thread.sleep(100);
+            s.pause(java.time.Duration.ofMillis(100)); // the client is idle by then: the 421 comes unasked
             s.reply("421 4.3.2 Shutting down");
             sent.countDown();
             s.stallUntilClientCloses();
         });
         try (SmtpConnection c = SmtpConnection.open(ClientFixtures.settings(server).build())) {
             assertThat(sent.await(2, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(100); // the 421 is in the client's socket
+            // wait (at most 2 s) until the 421 is in the client's socket; isStale() only looks, it reads nothing
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!c.isStale() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(c.isStale()).as("the 421 arrived").isTrue();
             MessageLedger ledger = c.send(List.of(ClientFixtures.message(100, "ann@example.net"))).get(0);
             assertThat(ledger.status()).isEqualTo(MessageStatus.FAILED);
             SmtpError error = ledger.recipients().get(0).error().orElseThrow();
