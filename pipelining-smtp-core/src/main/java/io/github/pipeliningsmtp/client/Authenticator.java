@@ -13,7 +13,9 @@ import java.util.Set;
  * AUTH (RFC 4954) with PLAIN (RFC 4616, initial response), LOGIN (never an initial response: strict
  * servers refuse {@code AUTH LOGIN <base64 user>}, so the username goes after the first 334 and the
  * password after the second), or XOAUTH2 (an error challenge is
- * answered with an empty line and the final reply reported). Each step waits for its reply.
+ * answered with an empty line and the final reply reported; a 535 is a refused token, thrown as
+ * {@link SmtpTokenRefusedException} with the decoded status of the challenge and the token kept
+ * here for {@link #tokenSent()}, so that the opener can invalidate it). Each step waits for its reply.
  * Refused over an unencrypted connection unless explicitly allowed. SASL data never reaches a log
  * or an exception: commands carrying it print as {@code ****}.
  */
@@ -21,6 +23,7 @@ final class Authenticator {
 
     private final SessionSetup session;
     private final ConnectionSettings settings;
+    private String tokenSent;
 
     Authenticator(SessionSetup session, ConnectionSettings settings) {
         this.session = session;
@@ -66,14 +69,39 @@ final class Authenticator {
     }
 
     private SmtpReply xoauth2(Credentials credentials) throws IOException {
-        String token = credentials.token();
+        String token = fetchToken(credentials.tokenProvider());
+        tokenSent = token;
         SmtpReply reply = step(SmtpCommand.auth("XOAUTH2",
                 base64("user=" + credentials.username() + "\u0001auth=Bearer " + token + "\u0001\u0001")));
+        XOAuth2ErrorChallenge challenge = null;
         if (reply.code() == 334) {
             // the challenge is an error description; an empty response asks for the final reply
+            challenge = XOAuth2ErrorChallenge.decode(reply);
             reply = step(SmtpCommand.saslResponse(""));
         }
+        if (reply.code() == 535 || challenge != null && reply.isPermanentNegative()) {
+            throw new SmtpTokenRefusedException(reply, challenge, false);
+        }
         return reply;
+    }
+
+    private static String fetchToken(OAuth2TokenProvider provider) throws SmtpAuthenticationException {
+        String token;
+        try {
+            token = provider.token();
+        } catch (RuntimeException e) {
+            String why = "no OAuth 2 access token: the token provider failed: " + e.getClass().getName();
+            throw new SmtpAuthenticationException(why, SmtpError.configuration(SmtpStep.AUTH, "AUTH XOAUTH2", why, e), e);
+        }
+        if (token == null || token.isEmpty()) {
+            throw new SmtpAuthenticationException("no OAuth 2 access token: the token provider returned none");
+        }
+        return token;
+    }
+
+    /** The XOAUTH2 token sent, or null if none was. Never logged nor shown. */
+    String tokenSent() {
+        return tokenSent;
     }
 
     private String choose(Set<String> offered, Credentials credentials) throws SmtpAuthenticationException {

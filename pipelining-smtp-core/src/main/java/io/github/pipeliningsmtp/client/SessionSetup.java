@@ -18,6 +18,7 @@ final class SessionSetup {
     private final Wire wire;
     private final CommandPipeline pipeline;
     private final ConnectionSettings settings;
+    private Authenticator authenticator;
 
     SessionSetup(Wire wire, CommandPipeline pipeline, ConnectionSettings settings) {
         this.wire = wire;
@@ -38,10 +39,16 @@ final class SessionSetup {
             capabilities = startTls(capabilities, mode == TlsMode.STARTTLS_REQUIRED);
         }
         if (settings.credentials() != null) {
-            new Authenticator(this, settings).authenticate(capabilities, wire.isTls());
+            authenticator = new Authenticator(this, settings);
+            authenticator.authenticate(capabilities, wire.isTls());
         }
         checkNothingUnasked(null, "after the session set-up, before the first transaction");
         return capabilities;
+    }
+
+    /** The XOAUTH2 token sent by {@link #run()}, or null: for invalidating it when the server refused it. */
+    String tokenSent() {
+        return authenticator == null ? null : authenticator.tokenSent();
     }
 
     private Capabilities startTls(Capabilities capabilities, boolean required) throws IOException {

@@ -15,6 +15,15 @@ public class SmtpAuthenticationException extends SmtpException {
         super("SMTP authentication failed: " + error, error, null);
     }
 
+    /**
+     * @param message the message (escaped like every {@link SmtpException}'s), never with credentials
+     * @param error   the AUTH command and its reply, or the configuration error
+     * @param cause   what made authentication impossible (e.g. the token provider's exception), or null
+     */
+    protected SmtpAuthenticationException(String message, SmtpError error, Throwable cause) {
+        super(message, error, cause);
+    }
+
     /** No usable mechanism; no AUTH command was written. The error is {@link FailureType#CONFIGURATION}. */
     public SmtpAuthenticationException(String message) {
         super(message, SmtpError.configuration(SmtpStep.AUTH, null, message, null), null);

@@ -71,6 +71,12 @@ public final class SmtpConnection implements Closeable {
     /**
      * Connects and opens the session.
      *
+     * <p>With XOAUTH2, a token the server refuses (535, usually after the 334 error challenge) is
+     * invalidated ({@link OAuth2TokenProvider#invalidate}), the refused connection is closed, and
+     * the session is opened once more on a new connection with a fresh token; only a second refusal
+     * is thrown. Both attempts together are bounded by twice the connect, greeting and command
+     * timeouts, plus the provider's own fetches.
+     *
      * @param settings how to connect
      * @param options  how to send
      * @param listener told of every reply and round trip on this connection
@@ -78,6 +84,7 @@ public final class SmtpConnection implements Closeable {
      * @throws SmtpTimeoutException         connect, greeting or a set-up command timed out
      * @throws SmtpReplyException           the greeting or EHLO/HELO was refused (e.g. 554)
      * @throws SmtpSecurityException        the TLS policy or the plaintext-AUTH rule forbade going on
+     * @throws SmtpTokenRefusedException    XOAUTH2: a fresh token was refused too, after the first was invalidated
      * @throws SmtpAuthenticationException  AUTH was refused or impossible
      * @throws javax.net.ssl.SSLException   the TLS handshake failed (certificate, hostname)
      * @throws io.github.pipeliningsmtp.protocol.SmtpProtocolException malformed reply or data after STARTTLS
@@ -85,16 +92,49 @@ public final class SmtpConnection implements Closeable {
      */
     public static SmtpConnection open(ConnectionSettings settings, SendingOptions options, SmtpListener listener)
             throws IOException {
+        try {
+            return openOnce(settings, options, listener);
+        } catch (SmtpTokenRefusedException refused) {
+            LOG.log(Level.INFO, "the OAuth 2 access token was refused by {0}:{1} ({2}); it was invalidated,"
+                    + " authenticating once more with a fresh token on a new connection", settings.host(),
+                    String.valueOf(settings.port()), refused.status().map(s -> "status " + s).orElse("no status"));
+            try {
+                return openOnce(settings, options, listener);
+            } catch (SmtpTokenRefusedException again) {
+                SmtpTokenRefusedException thrown = again.afterFreshTokenRefused();
+                thrown.addSuppressed(refused);
+                throw thrown;
+            }
+        }
+    }
+
+    /** One attempt; a refused XOAUTH2 token is invalidated before the refusal is thrown. */
+    private static SmtpConnection openOnce(ConnectionSettings settings, SendingOptions options, SmtpListener listener)
+            throws IOException {
         Wire wire = Wire.connect(settings);
         CommandPipeline pipeline = new CommandPipeline(wire, settings.commandTimeout(), listener);
+        SessionSetup setup = new SessionSetup(wire, pipeline, settings);
         try (InterruptWatch watch = InterruptWatch.watch(wire)) {
-            Capabilities capabilities = new SessionSetup(wire, pipeline, settings).run();
+            Capabilities capabilities = setup.run();
             LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
                     wire.isTls(), capabilities);
             return new SmtpConnection(settings, options, wire, pipeline, capabilities);
+        } catch (SmtpTokenRefusedException e) {
+            wire.abort();
+            invalidate(settings.credentials().tokenProvider(), setup.tokenSent());
+            throw e;
         } catch (IOException | RuntimeException | Error e) {
             wire.abort();
             throw e;
+        }
+    }
+
+    private static void invalidate(OAuth2TokenProvider provider, String token) {
+        try {
+            provider.invalidate(token);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the OAuth 2 token provider failed to invalidate a refused token: {0}",
+                    e.getClass().getName());
         }
     }
 

@@ -190,7 +190,8 @@ final class Wire {
             }
         }
         SmtpReply reply = replies.poll();
-        trace("S: {0}", reply);
+        // a SASL challenge is AUTH data (RFC 4954 §4): shown as **** like the responses
+        trace("S: {0}", step == SmtpStep.AUTH && reply.code() == 334 ? "334 ****" : reply);
         return reply;
     }
 

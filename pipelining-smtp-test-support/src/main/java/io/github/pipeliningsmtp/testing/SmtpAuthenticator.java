@@ -11,7 +11,8 @@ final class SmtpAuthenticator {
 
     static final String SUCCESS = "235 2.7.0 Authentication successful";
     static final String FAILURE = "535 5.7.8 Authentication credentials invalid";
-    static final String XOAUTH2_ERROR = "334 " + base64("{\"status\":\"401\"}");
+    static final String XOAUTH2_ERROR = "334 "
+            + base64("{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.google.com/\"}");
 
     private final StandardSession config;
     private final ServerSession session;

@@ -122,7 +122,8 @@ class StandardSessionTest {
         }
         try (TestClient client = connect(session)) {
             client.send("AUTH XOAUTH2 " + b64("user=u@example.com\u0001auth=Bearer nope\u0001\u0001"));
-            assertThat(client.reply()).isEqualTo("334 " + b64("{\"status\":\"401\"}"));
+            assertThat(client.reply()).isEqualTo("334 "
+                    + b64("{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":\"https://mail.google.com/\"}"));
             client.send("");
             assertThat(client.reply()).isEqualTo("535 5.7.8 Authentication credentials invalid");
             client.send("AUTH XOAUTH2 " + b64("user=u@example.com\u0001auth=Bearer tok\u0001\u0001"));
