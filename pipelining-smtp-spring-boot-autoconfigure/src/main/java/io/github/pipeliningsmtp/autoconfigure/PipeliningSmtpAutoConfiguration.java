@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.DsnOptions;
+import io.github.pipeliningsmtp.client.OAuth2TokenProvider;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
@@ -26,6 +27,10 @@ import org.springframework.mail.javamail.JavaMailSender;
  * {@code smtp.pipelining.host} is set. Ordered before Spring Boot's mail auto-configuration, whose
  * {@code JavaMailSenderImpl} then backs off; backs off itself when the application defines its own
  * {@code JavaMailSender}.
+ *
+ * <p>XOAUTH2: an {@link OAuth2TokenProvider} bean (the application's, or the one
+ * {@code PipeliningSmtpOAuth2AutoConfiguration} makes from {@code smtp.pipelining.oauth2.registration-id}),
+ * else an {@link OAuth2TokenSupplier} bean, replaces the password.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.mail.autoconfigure.MailSenderAutoConfiguration")
 @ConditionalOnClass({MimeMessage.class, JavaMailSender.class})
@@ -39,6 +44,7 @@ public final class PipeliningSmtpAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(JavaMailSender.class)
     PipelinedMailSender pipelinedMailSender(PipeliningSmtpProperties properties, ObjectProvider<SslBundles> sslBundles,
+                                            ObjectProvider<OAuth2TokenProvider> tokenProvider,
                                             ObjectProvider<OAuth2TokenSupplier> tokenSupplier) {
         SSLContext sslContext = null;
         if (properties.getSslBundle() != null) {
@@ -49,7 +55,11 @@ public final class PipeliningSmtpAutoConfiguration {
             sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
         }
         SenderEvents events = new SenderEvents();
-        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable());
+        OAuth2TokenProvider tokens = tokenProvider.getIfUnique();
+        if (tokens == null && tokenSupplier.getIfUnique() != null) {
+            tokens = OAuth2TokenProvider.of(tokenSupplier.getIfUnique());
+        }
+        ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokens);
         if (!properties.isVerifyHostname() && connection.tlsMode() != TlsMode.NONE) {
             LOG.warn("smtp.pipelining.verify-hostname=false: TLS does not check that the certificate names "
                     + properties.getHost() + "; a man in the middle can read the mail and the credentials");

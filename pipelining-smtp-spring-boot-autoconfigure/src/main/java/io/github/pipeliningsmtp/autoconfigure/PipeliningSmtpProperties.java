@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 import java.time.Duration;
 import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * Settings of the pipelined SMTP sender, bound from {@code smtp.pipelining.*}. The sender is
@@ -48,7 +49,10 @@ public class PipeliningSmtpProperties {
     /** Username for AUTH; none when unset. */
     private String username;
 
-    /** Password for AUTH PLAIN or LOGIN. Never logged. For XOAUTH2, define an OAuth2TokenSupplier bean instead. */
+    /**
+     * Password for AUTH PLAIN or LOGIN. Never logged. For XOAUTH2, set smtp.pipelining.oauth2.registration-id
+     * or define an OAuth2TokenProvider bean instead.
+     */
     private String password;
 
     /**
@@ -116,6 +120,10 @@ public class PipeliningSmtpProperties {
 
     /** Default delivery status notification requests (RFC 3461), sent when the server advertises DSN. */
     private final Dsn dsn = new Dsn();
+
+    /** XOAUTH2 access tokens from a Spring Security OAuth2 client registration. */
+    @NestedConfigurationProperty
+    private OAuth2Properties oauth2 = new OAuth2Properties();
 
     /** Default DSN requests; an Angus SMTPMessage's own notify/return options override them. */
     public static class Dsn {
@@ -439,6 +447,14 @@ public class PipeliningSmtpProperties {
 
     public Dsn getDsn() {
         return dsn;
+    }
+
+    public OAuth2Properties getOauth2() {
+        return oauth2;
+    }
+
+    public void setOauth2(OAuth2Properties oauth2) {
+        this.oauth2 = oauth2;
     }
 
     /** Never shows the password. */

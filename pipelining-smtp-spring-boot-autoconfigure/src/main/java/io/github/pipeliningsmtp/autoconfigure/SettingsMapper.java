@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.Credentials;
+import io.github.pipeliningsmtp.client.OAuth2TokenProvider;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import java.util.function.Consumer;
@@ -21,7 +22,7 @@ final class SettingsMapper {
     private SettingsMapper() {
     }
 
-    static ConnectionSettings connection(PipeliningSmtpProperties p, SSLContext sslContext, OAuth2TokenSupplier token) {
+    static ConnectionSettings connection(PipeliningSmtpProperties p, SSLContext sslContext, OAuth2TokenProvider token) {
         ConnectionSettings.Builder b = check("host", p.getHost() + ":" + p.getPort(),
                 () -> ConnectionSettings.builder(p.getHost(), p.getPort()));
         set("connect-timeout", p.getConnectTimeout(), b::connectTimeout);
@@ -36,16 +37,22 @@ final class SettingsMapper {
         b.verifyHostname(p.isVerifyHostname());
         b.allowPlaintextAuth(p.isAllowPlaintextAuth());
         b.authMechanism(p.getAuthMechanism());
+        String registrationId = p.getOauth2().getRegistrationId();
+        if (token == null && registrationId != null) {
+            throw new InvalidConfigurationPropertyValueException(PREFIX + "oauth2.registration-id", registrationId,
+                    "XOAUTH2 from an OAuth2 client registration needs spring-security-oauth2-client on the classpath");
+        }
         if (token != null) {
             if (p.getUsername() == null) {
                 throw new InvalidConfigurationPropertyValueException(PREFIX + "username", null,
-                        "a username is required with an OAuth2TokenSupplier (XOAUTH2)");
+                        "a username is required with an OAuth2 token provider (XOAUTH2)");
             }
             b.credentials(Credentials.oauth2(p.getUsername(), token));
         } else if (p.getUsername() != null) {
             if (p.getPassword() == null) {
                 throw new InvalidConfigurationPropertyValueException(PREFIX + "password", null,
-                        "a password (or an OAuth2TokenSupplier bean) is required when a username is set");
+                        "a password (or smtp.pipelining.oauth2.registration-id, or an OAuth2TokenProvider bean) is required"
+                                + " when a username is set");
             }
             b.credentials(Credentials.password(p.getUsername(), p.getPassword()));
         }
