@@ -19,7 +19,9 @@ import javax.net.ssl.SSLContext;
  * <p>Each reply timeout (greeting, command, end of data; QUIT's is the command timeout, at most
  * 5 s) is a deadline for the whole reply it waits for, counted from when the wait starts: a
  * server that trickles a reply byte by byte is cut off when it runs out, whatever it sent so far.
- * The connect timeout bounds the TCP connect; the TLS handshake is bounded per read.
+ * The connect timeout bounds the TCP connect. The TLS handshake is a deadline for the whole
+ * handshake too: the command timeout for STARTTLS, the greeting timeout for implicit TLS (60 s each by
+ * default); a server that trickles or stalls its handshake has the socket closed when it passes.
  */
 public final class ConnectionSettings {
 
@@ -107,12 +109,15 @@ public final class ConnectionSettings {
         return connectTimeout;
     }
 
-    /** Deadline for the whole greeting (and the implicit TLS handshake's reads). */
+    /** Deadline for the whole greeting, and for the whole implicit TLS handshake. */
     public Duration greetingTimeout() {
         return greetingTimeout;
     }
 
-    /** Deadline for each command's whole reply, and the longest a content write may make no progress. */
+    /**
+     * Deadline for each command's whole reply, for the whole STARTTLS handshake, and the longest a
+     * content write may make no progress.
+     */
     public Duration commandTimeout() {
         return commandTimeout;
     }
@@ -246,7 +251,7 @@ public final class ConnectionSettings {
             return this;
         }
 
-        /** Deadline for the whole greeting (and implicit TLS handshake reads), positive. */
+        /** Deadline for the whole greeting and the whole implicit TLS handshake, positive. */
         public Builder greetingTimeout(Duration d) {
             this.greetingTimeout = positive(d, "greetingTimeout");
             return this;

@@ -20,6 +20,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -51,7 +54,7 @@ final class Wire {
 
     /**
      * Connects to the first address of the host that answers, with the connect timeout, and with
-     * implicit TLS does the handshake (bounded by the greeting timeout).
+     * implicit TLS does the handshake (the whole of it bounded by the greeting timeout).
      */
     static Wire connect(ConnectionSettings s) throws IOException {
         InetAddress[] addresses = s.resolver().resolve(s.host());
@@ -93,7 +96,16 @@ final class Wire {
         this.decoder = new ReplyDecoder();
     }
 
-    /** Wraps the socket in TLS and handshakes; the host is the SNI name and, if verified, the expected identity. */
+    /**
+     * Wraps the socket in TLS and handshakes; the host is the SNI name and, if verified, the expected
+     * identity. {@code handshakeTimeout} is a deadline for the whole handshake (every record of it,
+     * both ways), not for each read: the command timeout for STARTTLS, the greeting timeout for
+     * implicit TLS (60 s each by default). A server that trickles its handshake a byte at a time, or
+     * stalls in the middle of it, has the socket closed by the shared watchdog timer when the
+     * deadline passes; each read is also bounded by the time left.
+     *
+     * @throws SmtpTimeoutException when the handshake is not done within {@code handshakeTimeout}
+     */
     void startTls(ConnectionSettings s, Duration handshakeTimeout) throws IOException {
         SSLContext context;
         try {
@@ -112,14 +124,40 @@ final class Wire {
             // an IP address is not a server name for SNI (RFC 6066 §3)
         }
         ssl.setSSLParameters(params);
-        ssl.setSoTimeout((int) handshakeTimeout.toMillis());
+        SmtpStep step = s.tlsMode() == TlsMode.IMPLICIT ? SmtpStep.CONNECT : SmtpStep.STARTTLS;
+        long millis = handshakeTimeout.toMillis();
+        AtomicBoolean deadlinePassed = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WriteWatchdog.TIMER.schedule(() -> {
+            deadlinePassed.set(true);
+            closeQuietly(raw);
+        }, millis, TimeUnit.MILLISECONDS);
         try {
+            ssl.setSoTimeout((int) millis);
             ssl.startHandshake();
         } catch (SocketTimeoutException e) {
-            throw new SmtpTimeoutException(s.tlsMode() == TlsMode.IMPLICIT ? SmtpStep.CONNECT : SmtpStep.STARTTLS,
-                    "TLS handshake", handshakeTimeout.toMillis(), e);
+            throw new SmtpTimeoutException(step, "TLS handshake", millis, e);
+        } catch (IOException e) {
+            if (deadlinePassed.get()) {
+                throw handshakeDeadline(step, millis, e);
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+        }
+        if (deadlinePassed.get()) {
+            // the deadline passed as the handshake ended: the socket is closed already
+            throw handshakeDeadline(step, millis, null);
         }
         use(ssl);
+    }
+
+    private static SmtpTimeoutException handshakeDeadline(SmtpStep step, long millis, IOException cause) {
+        SocketTimeoutException timeout = new SocketTimeoutException("TLS handshake not complete within " + millis
+                + " ms; the socket was closed");
+        if (cause != null) {
+            timeout.initCause(cause);
+        }
+        return new SmtpTimeoutException(step, "TLS handshake", millis, timeout);
     }
 
     boolean isTls() {
