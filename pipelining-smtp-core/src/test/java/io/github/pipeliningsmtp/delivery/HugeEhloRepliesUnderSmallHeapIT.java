@@ -17,11 +17,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A hostile server's 4 MB replies under a small heap (docs/fault-kinds.md#oversized-replies): a JVM of its own with {@code -Xmx64m}
- * ({@link SmallHeapSender}) opens 8 connections at once to a server that answers every EHLO with
- * 999 lines of 4 KB (about 4 MB each, 32 MB together). Each reply is refused at 64 KiB as it
- * arrives, so the outcome is a clean report for every send (each message FAILED with the protocol
- * error), never an {@link OutOfMemoryError}, and every connection is closed.
+ * A hostile server's 4 MB replies under a small heap (docs/fault-kinds.md#oversized-replies): a JVM
+ * of its own with {@code -Xmx64m} ({@link SmallHeapSender}) opens 8 connections at once to a server
+ * that answers every EHLO with 999 lines of 4 KB (about 4 MB each, 32 MB together). Each reply is
+ * refused at 64 KiB as it arrives, so the outcome is a clean report for every send (each message
+ * FAILED with the protocol error), never an {@link OutOfMemoryError}, and every connection is closed.
  */
 class HugeEhloRepliesUnderSmallHeapIT {
 
