@@ -90,13 +90,26 @@ final class Authenticator {
         try {
             token = provider.token();
         } catch (RuntimeException e) {
+            // the exception's class only: a provider's message is not known to be free of secrets
             String why = "no OAuth 2 access token: the token provider failed: " + e.getClass().getName();
-            throw new SmtpAuthenticationException(why, SmtpError.configuration(SmtpStep.AUTH, "AUTH XOAUTH2", why, e), e);
+            // an I/O failure underneath (the token endpoint unreachable) may pass; anything else is configuration
+            SmtpError error = causedByIo(e) ? SmtpError.ofConnection(SmtpStep.AUTH, "AUTH XOAUTH2", new IOException(why, e))
+                    : SmtpError.configuration(SmtpStep.AUTH, "AUTH XOAUTH2", why, e);
+            throw new SmtpAuthenticationException(why, error, e);
         }
         if (token == null || token.isEmpty()) {
             throw new SmtpAuthenticationException("no OAuth 2 access token: the token provider returned none");
         }
         return token;
+    }
+
+    private static boolean causedByIo(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The XOAUTH2 token sent, or null if none was. Never logged nor shown. */

@@ -30,7 +30,9 @@ public interface OAuth2TokenProvider {
      * @return the token, never null
      * @throws RuntimeException when no token can be had; the connection is then not opened and
      *                          {@link SmtpConnection#open} throws an {@link SmtpAuthenticationException}
-     *                          caused by it
+     *                          caused by it, whose message names only the exception's class; its error is
+     *                          {@link FailureType#TRANSIENT} when an {@link java.io.IOException} is in the
+     *                          cause chain (the token endpoint unreachable), else {@link FailureType#CONFIGURATION}
      */
     String token();
 

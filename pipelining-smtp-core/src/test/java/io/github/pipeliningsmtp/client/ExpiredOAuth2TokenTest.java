@@ -183,6 +183,27 @@ class ExpiredOAuth2TokenTest {
     }
 
     @Test
+    void aProviderThatCannotGiveATokenFailsTheOpenWithoutItsMessage() throws Exception {
+        server.setDefaultScript(StandardSession.builder().xoauth2Token(FRESH).requireAuth(true).build());
+        OAuth2TokenProvider unreachable = new CachingOAuth2TokenProvider(() -> {
+            throw new java.io.UncheckedIOException(new java.net.ConnectException("token endpoint down, secret=abc"));
+        });
+        assertThatThrownBy(() -> SmtpConnection.open(settings(unreachable)))
+                .isInstanceOfSatisfying(SmtpAuthenticationException.class, e -> {
+                    assertThat(e.getMessage()).contains("the token provider failed").doesNotContain("secret=abc");
+                    assertThat(e.error().orElseThrow().type()).isEqualTo(FailureType.TRANSIENT);
+                    assertThat(e.error().orElseThrow().toString()).doesNotContain("secret=abc");
+                });
+        OAuth2TokenProvider misconfigured = new CachingOAuth2TokenProvider(() -> {
+            throw new IllegalStateException("invalid_client, secret=abc");
+        });
+        assertThatThrownBy(() -> SmtpConnection.open(settings(misconfigured)))
+                .isInstanceOfSatisfying(SmtpAuthenticationException.class, e ->
+                        assertThat(e.error().orElseThrow().type()).isEqualTo(FailureType.CONFIGURATION));
+        assertThat(server.connectionCount()).isEqualTo(2);
+    }
+
+    @Test
     void theCachingProviderForgetsOnlyTheTokenThatFailed() {
         TokenEndpoint endpoint = new TokenEndpoint("one", "two", "three");
         CachingOAuth2TokenProvider provider = new CachingOAuth2TokenProvider(endpoint::fetch);
