@@ -76,7 +76,7 @@ final class Authenticator {
         XOAuth2ErrorChallenge challenge = null;
         if (reply.code() == 334) {
             // the challenge is an error description; an empty response asks for the final reply
-            challenge = XOAuth2ErrorChallenge.decode(reply);
+            challenge = XOAuth2ErrorChallenge.decode(reply, token);
             reply = step(SmtpCommand.saslResponse(""));
         }
         if (reply.code() == 535 || challenge != null && reply.isPermanentNegative()) {

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * {@code {"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}} (Google's XOAUTH2
  * profile; RFC 7628 §3.2.2 for the same object in OAUTHBEARER). Only its {@code status},
  * {@code schemes} and {@code scope} members are kept, each escaped ({@link Printable}) and at most
- * {@value #MAX_VALUE_LENGTH} characters; the base64 text itself is never kept. Immutable.
+ * {@value #MAX_VALUE_LENGTH} characters; the base64 text itself is never kept, and a member that
+ * echoes the token sent is replaced by {@code [redacted]}. Immutable.
  */
 final class XOAuth2ErrorChallenge {
 
@@ -31,8 +32,11 @@ final class XOAuth2ErrorChallenge {
         this.scope = scope;
     }
 
-    /** Decodes the challenge; members it cannot find (or text that is not base64) are null. */
-    static XOAuth2ErrorChallenge decode(SmtpReply challenge) {
+    /**
+     * Decodes the challenge; members it cannot find (or text that is not base64) are null. A member
+     * containing {@code tokenSent} (a hostile server echoing it) is {@code [redacted]}.
+     */
+    static XOAuth2ErrorChallenge decode(SmtpReply challenge, String tokenSent) {
         String json;
         try {
             json = new String(Base64.getMimeDecoder().decode(challenge.text().trim()), StandardCharsets.UTF_8);
@@ -44,7 +48,8 @@ final class XOAuth2ErrorChallenge {
         String scope = null;
         Matcher m = MEMBER.matcher(json);
         while (m.find()) {
-            String value = bounded(m.group(2));
+            String raw = m.group(2);
+            String value = tokenSent != null && !tokenSent.isEmpty() && raw.contains(tokenSent) ? "[redacted]" : bounded(raw);
             switch (m.group(1)) {
                 case "status" -> status = value;
                 case "schemes" -> schemes = value;
