@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.test;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Objects;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * TestSmtpServer#reset() reset} after each test (messages, commands, refusals), closed after the
  * last. Registered in an instance field, each test gets a server of its own, closed after it. The
  * server is injected into parameters of type {@link TestSmtpServer} of test, lifecycle and
- * {@code @BeforeAll}/{@code @AfterAll} methods (the latter only with one server per class), and into
- * non-final instance fields of that type that are still null.
+ * {@code @BeforeAll}/{@code @AfterAll} methods (the latter only with one server per class; not of
+ * constructors), and into non-final instance fields of that type that are still null.
  *
  * {@code @Nested} classes share their enclosing class's server.
  *
@@ -126,7 +127,8 @@ public final class TestSmtpServerExtension
 
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return parameterContext.getParameter().getType() == TestSmtpServer.class;
+        return parameterContext.getParameter().getType() == TestSmtpServer.class
+                && parameterContext.getDeclaringExecutable() instanceof Method;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.lang.annotation.Target;
 /**
  * On a Spring test class ({@code @SpringBootTest} or any Spring TestContext test): starts a
  * {@link TestSmtpServer} with the test's application context, registers it as the bean
- * {@value TestSmtpServerContextCustomizer#BEAN_NAME} (inject it with {@code @Autowired}), and points the
+ * {@code testSmtpServer} (inject it with {@code @Autowired}), and points the
  * starter at it before any bean is created, with the highest precedence:
  * {@code smtp.pipelining.host=127.0.0.1}, {@code smtp.pipelining.port=<its port>},
  * {@code smtp.pipelining.tls=none} and {@code smtp.pipelining.allow-plaintext-auth=true} (the server has
