@@ -69,6 +69,14 @@ public final class MessageLedger {
         return ledger;
     }
 
+    /**
+     * Builds a ledger as a send would have left it, for an application's tests of its handling of
+     * failed recipients: see {@link MessageLedgerBuilder}.
+     */
+    public static MessageLedgerBuilder builder(Envelope envelope) {
+        return new MessageLedgerBuilder(envelope);
+    }
+
     /** A ledger with every recipient PENDING. */
     public MessageLedger(Envelope envelope) {
         this.envelope = envelope;

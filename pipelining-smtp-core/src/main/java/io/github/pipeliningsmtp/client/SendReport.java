@@ -62,6 +62,26 @@ public final class SendReport {
         this.unknown = u;
     }
 
+    /**
+     * Builds a report as a batch would have returned it, for an application's tests: see
+     * {@link SendReportBuilder}.
+     */
+    public static SendReportBuilder builder() {
+        return new SendReportBuilder();
+    }
+
+    /**
+     * A report of these ledgers, in order, each entry's original being its ledger's envelope, with 0
+     * round trips (see {@link SendReportBuilder} for more).
+     */
+    public static SendReport of(MessageLedger... ledgers) {
+        SendReportBuilder builder = builder();
+        for (MessageLedger ledger : ledgers) {
+            builder.add(ledger);
+        }
+        return builder.build();
+    }
+
     /** One entry per message passed in, in order. */
     public List<Entry> entries() {
         return entries;

@@ -151,6 +151,28 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return List.copyOf(messages);
     }
 
+    /**
+     * Waits until at least {@code count} messages have been stored (over all connections) and returns
+     * them all, in the order they were stored. A session stores a message before it writes the reply
+     * that accepts it, so a client that has read that reply finds it here without waiting.
+     *
+     * @throws AssertionError if fewer were stored within the timeout (naming how many were)
+     */
+    public List<StoredMessage> awaitMessageCount(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (messages.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("expected " + count + " stored messages within " + timeout + ", got "
+                            + messages.size());
+                }
+                lock.wait(Math.max(1, left / 1_000_000));
+            }
+            return List.copyOf(messages);
+        }
+    }
+
     /** Returns the events recorded by scripts and sessions, in order. */
     public List<String> events() {
         return List.copyOf(events);
@@ -276,7 +298,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     void store(StoredMessage message) {
-        messages.add(message);
+        synchronized (lock) {
+            messages.add(message);
+            lock.notifyAll();
+        }
     }
 
     void connectionClosed(int connectionIndex) {

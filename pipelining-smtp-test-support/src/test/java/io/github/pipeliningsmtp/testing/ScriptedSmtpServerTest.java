@@ -66,6 +66,25 @@ class ScriptedSmtpServerTest {
     }
 
     @Test
+    void awaitMessageCountReturnsOnceAStoredMessageArrivesAndFailsWithTheCountAfterItsTimeout() throws Exception {
+        CountDownLatch store = new CountDownLatch(1);
+        server.enqueue(s -> {
+            s.reply("220 go");
+            store.await();
+            s.store("a@example.com", List.of("b@example.com"), "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.readLine();
+        });
+        try (TestClient client = TestClient.connect(server.host(), server.port())) {
+            assertThat(client.reply()).isEqualTo("220 go");
+            assertThatThrownBy(() -> server.awaitMessageCount(1, Duration.ofMillis(50)))
+                    .isInstanceOf(AssertionError.class).hasMessage("expected 1 stored messages within PT0.05S, got 0");
+            store.countDown();
+            assertThat(server.awaitMessageCount(1, Duration.ofSeconds(5))).singleElement()
+                    .satisfies(m -> assertThat(m.recipients()).containsExactly("b@example.com"));
+        }
+    }
+
+    @Test
     void queuedScriptsRunInOrderThenDefault() throws Exception {
         server.enqueue(s -> s.reply("220 first " + s.connectionIndex()));
         server.enqueue(s -> s.reply("220 second " + s.connectionIndex()));
