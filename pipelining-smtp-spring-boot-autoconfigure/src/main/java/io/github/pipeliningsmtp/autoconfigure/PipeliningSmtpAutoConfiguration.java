@@ -40,14 +40,7 @@ public final class PipeliningSmtpAutoConfiguration {
     @ConditionalOnMissingBean(JavaMailSender.class)
     PipelinedMailSender pipelinedMailSender(PipeliningSmtpProperties properties, ObjectProvider<SslBundles> sslBundles,
                                             ObjectProvider<OAuth2TokenSupplier> tokenSupplier) {
-        SSLContext sslContext = null;
-        if (properties.getSslBundle() != null) {
-            SslBundles bundles = sslBundles.getIfAvailable();
-            if (bundles == null) {
-                throw new IllegalStateException("smtp.pipelining.ssl-bundle is set but no SSL bundles are configured");
-            }
-            sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
-        }
+        SSLContext sslContext = SslBundleContexts.of(properties.getSslBundle(), sslBundles.getIfAvailable());
         SenderEvents events = new SenderEvents();
         ConnectionSettings connection = SettingsMapper.connection(properties, sslContext, tokenSupplier.getIfAvailable());
         if (!properties.isVerifyHostname() && connection.tlsMode() != TlsMode.NONE) {
