@@ -28,7 +28,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
  * component UP with {@code pipelining: true}, and once the SMTP server is stopped the component turns
  * DOWN within the (here very short) cache time.
  *
- * <p>The methods run in order: the last one stops the embedded server, and the context is discarded
+ * <p>The methods run in order: the third stops the embedded server (the fourth reads the meters after it), and the context is discarded
  * afterwards.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -139,6 +139,21 @@ class SampleActuatorTest {
     }
 
     private record Probe(long sentAfterMillis, String body) {
+    }
+
+    /** The meters of the Grafana dashboard (docs/grafana/pipelining-smtp.json), in Prometheus' format. */
+    @Test
+    @Order(4)
+    void prometheusShowsTheMetersTheDashboardReads() {
+        String body = client.get().uri("/actuator/prometheus").exchange()
+                .expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(body).containsPattern("smtp_pipelining_recipients_total\\{[^}]*outcome=\"succeeded\"[^}]*\\} \\d")
+                .contains("smtp_pipelining_recipients_accepted_total{")
+                .contains("smtp_pipelining_round_trips_total{")
+                .contains("smtp_pipelining_send_seconds_count{")
+                .contains("smtp_pipelining_pool_active{")
+                .containsPattern("(?m)^smtp_pipelining_health(\\{[^}]*\\})? 0\\.0$"); // the server was stopped above
     }
 
     /** The COUNT of a meter from /actuator/metrics, optionally narrowed by one {@code tag=name:value}. */

@@ -36,4 +36,17 @@ public final class PipeliningSmtpHealthAutoConfiguration {
                     e.getMessage());
         }
     }
+
+    /** The health gauge, when Micrometer is on the class path. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static final class HealthMeterConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        PipeliningSmtpHealthMeterBinder pipeliningSmtpHealthMeterBinder(
+                org.springframework.beans.factory.ObjectProvider<PipeliningSmtpHealthIndicator> indicator) {
+            return new PipeliningSmtpHealthMeterBinder(indicator::getIfUnique);
+        }
+    }
 }

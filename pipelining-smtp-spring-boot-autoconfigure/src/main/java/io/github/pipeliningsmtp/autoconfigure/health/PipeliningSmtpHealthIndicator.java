@@ -109,6 +109,15 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
         return health(true);
     }
 
+    /**
+     * The status of the last check, without checking (no I/O, never blocks); empty before the first
+     * check. For a gauge, so that a metrics scrape never opens a connection.
+     */
+    public java.util.Optional<Status> lastStatus() {
+        Cached c = cached;
+        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.health().getStatus());
+    }
+
     private Health checkWithinTimeout() {
         long start = System.nanoTime();
         CompletableFuture<Health> check = startOrJoin();
