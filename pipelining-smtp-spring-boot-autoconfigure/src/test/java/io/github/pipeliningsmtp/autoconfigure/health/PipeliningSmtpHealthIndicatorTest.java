@@ -150,4 +150,21 @@ class PipeliningSmtpHealthIndicatorTest {
                 ConnectionSettings.builder("mail.example.com", 25).build(), false, Duration.ofSeconds(30),
                 Duration.ZERO, Clock.systemUTC())).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** smtp.pipelining.health.timeout reaches the indicator; a timeout that is not positive stops startup naming it. */
+    @Test
+    void theHealthTimeoutPropertyBoundsTheCheckAndIsValidated() throws Exception {
+        server = ScriptedSmtpServer.start();
+        server.setDefaultScript(ServerSession::stallUntilClientCloses);
+        io.github.pipeliningsmtp.sender.Senders.runner(server.port(), "smtp.pipelining.health.timeout=250ms",
+                "smtp.pipelining.greeting-timeout=30s").run(context -> {
+                    Health down = context.getBean(PipeliningSmtpHealthIndicator.class).health();
+                    assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(down.getDetails().get("error").toString()).contains("no answer within 250 ms");
+                });
+        io.github.pipeliningsmtp.sender.Senders.runner(server.port(), "smtp.pipelining.health.timeout=0s")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("smtp.pipelining.health.timeout"));
+        server.awaitNoOpenConnections(Duration.ofSeconds(5));
+    }
 }
