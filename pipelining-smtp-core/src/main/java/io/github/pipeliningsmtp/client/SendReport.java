@@ -13,12 +13,32 @@ import java.util.Optional;
  */
 public final class SendReport {
 
-    /** One message of the batch: the caller's original, and its ledger or the error that stopped it. */
+    /**
+     * One message of the batch: the caller's original, and its ledger or the error that stopped it.
+     *
+     * <p>The ledger API returns {@link Optional} wherever a value may be absent
+     * ({@link RecipientResult#error()}, {@link MessageLedger#finalReply()}, {@link SmtpError#reply()},
+     * ...). This record is the one place with nullable values, because a record's components are
+     * plain fields: {@link #ledger()} and {@link #error()} may be null, as documented below, and
+     * {@link #ledgerIfAny()} and {@link #errorIfAny()} are the same values as {@code Optional}s.
+     *
+     * @param original the message as the caller passed it (a {@code MimeMessage}, or what an adapter
+     *                 converted into one); never null
+     * @param ledger   what the server said about each recipient; null only when the message had no
+     *                 envelope at all (it could not be prepared and named no recipient)
+     * @param error    why the message was not sent at all (it could not be prepared, or no connection
+     *                 could be had before anything of it was written); null otherwise
+     */
     public record Entry(Object original, MessageLedger ledger, Exception error) {
 
         /** The ledger, when the message had an envelope. */
         public Optional<MessageLedger> ledgerIfAny() {
             return Optional.ofNullable(ledger);
+        }
+
+        /** Why the message was not sent at all, when that is what happened. */
+        public Optional<Exception> errorIfAny() {
+            return Optional.ofNullable(error);
         }
 
         /** Delivered to every recipient. */

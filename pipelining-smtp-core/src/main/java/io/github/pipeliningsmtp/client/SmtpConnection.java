@@ -116,8 +116,9 @@ public final class SmtpConnection implements Closeable {
         SessionSetup setup = new SessionSetup(wire, pipeline, settings);
         try (InterruptWatch watch = InterruptWatch.watch(wire)) {
             Capabilities capabilities = setup.run();
-            LOG.log(Level.DEBUG, "connected to {0}:{1} tls={2} {3}", settings.host(), settings.port(),
-                    wire.isTls(), capabilities);
+            // a supplier, not a MessageFormat pattern: {1} would print port 2526 as "2,526"
+            LOG.log(Level.DEBUG, () -> "connected to " + settings.host() + ":" + settings.port() + " tls="
+                    + wire.isTls() + " " + capabilities);
             return new SmtpConnection(settings, options, wire, pipeline, capabilities);
         } catch (SmtpTokenRefusedException e) {
             wire.abort();
@@ -373,6 +374,10 @@ public final class SmtpConnection implements Closeable {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.DEBUG, "QUIT failed: {0}", Printable.of(e.toString()));
             }
+        }
+        if (state != State.CLOSED) {
+            LOG.log(Level.DEBUG, () -> "closed connection to " + settings.host() + ":" + settings.port() + " after "
+                    + messagesSent + " messages, " + age().toMillis() + " ms (" + state + ")");
         }
         state = State.CLOSED;
         wire.abort();

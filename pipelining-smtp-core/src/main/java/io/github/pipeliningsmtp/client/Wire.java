@@ -36,7 +36,14 @@ import javax.net.ssl.SSLSocket;
  */
 final class Wire {
 
-    static final System.Logger WIRE_LOG = System.getLogger("io.github.pipeliningsmtp.wire");
+    /**
+     * The protocol transcript, at TRACE: every command ({@code C: ...}) and reply ({@code S: ...}),
+     * SASL data and AUTH payloads shown as {@code ****}, content never (only its size), server text
+     * escaped. The name is documented in the README; keep it.
+     */
+    static final String TRANSCRIPT = "io.github.pipeliningsmtp.transcript";
+
+    static final System.Logger WIRE_LOG = System.getLogger(TRANSCRIPT);
 
     private final Socket raw;
     private Socket socket;

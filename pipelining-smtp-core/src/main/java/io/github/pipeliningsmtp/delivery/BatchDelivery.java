@@ -220,8 +220,9 @@ public final class BatchDelivery implements AutoCloseable {
     /** A share whose ledgers did not come back: UNKNOWN, since the worker may have sent any of it. */
     private static void workerFailed(List<OutgoingMessage> messages, MessageLedger[] ledgers, int from, int to,
                                      Throwable e) {
-        LOG.log(Level.WARNING, "sending a share of {0} messages failed inside the client: {1}", to - from,
-                e.toString());
+        // String.valueOf: a MessageFormat argument that is a number would print 1000 as "1,000"
+        LOG.log(Level.WARNING, "sending a share of {0} messages failed inside the client: {1}",
+                String.valueOf(to - from), e.toString());
         SmtpError error = SmtpError.local(SmtpStep.MAIL_FROM, "outcome unknown: sending failed inside the client ("
                 + e + ") and this message's ledger was lost; it may have been delivered", e);
         for (int i = from; i < to; i++) {

@@ -155,7 +155,9 @@ public final class SmtpMailer implements AutoCloseable {
             entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
         }
         SendReport report = new SendReport(entries, outcome.roundTrips());
-        listener.batchCompleted(report, Duration.ofNanos(System.nanoTime() - start));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        BatchLog.completed(report, elapsed);
+        listener.batchCompleted(report, elapsed);
         return report;
     }
 

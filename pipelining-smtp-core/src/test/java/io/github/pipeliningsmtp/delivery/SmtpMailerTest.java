@@ -53,6 +53,9 @@ class SmtpMailerTest {
                 assertThat(report.entries().get(0).ledger().status()).isEqualTo(MessageStatus.SUCCEEDED);
                 assertThat(report.entries().get(0).original()).isSameAs(good);
                 assertThat(report.entries().get(1).error()).isInstanceOf(MessagePreparationException.class);
+                assertThat(report.entries().get(1).errorIfAny()).containsInstanceOf(MessagePreparationException.class);
+                assertThat(report.entries().get(1).ledgerIfAny()).isEmpty();
+                assertThat(report.entries().get(0).errorIfAny()).isEmpty();
                 assertThat(server.messages()).hasSize(1);
                 assertThat(server.messages().get(0).header("Date")).isPresent();
                 assertThat(batches).containsExactly(report);

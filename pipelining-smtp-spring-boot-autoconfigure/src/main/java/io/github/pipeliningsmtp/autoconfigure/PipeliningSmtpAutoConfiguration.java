@@ -46,14 +46,7 @@ public final class PipeliningSmtpAutoConfiguration {
     PipelinedMailSender pipelinedMailSender(PipeliningSmtpProperties properties, ObjectProvider<SslBundles> sslBundles,
                                             ObjectProvider<OAuth2TokenProvider> tokenProvider,
                                             ObjectProvider<OAuth2TokenSupplier> tokenSupplier) {
-        SSLContext sslContext = null;
-        if (properties.getSslBundle() != null) {
-            SslBundles bundles = sslBundles.getIfAvailable();
-            if (bundles == null) {
-                throw new IllegalStateException("smtp.pipelining.ssl-bundle is set but no SSL bundles are configured");
-            }
-            sslContext = bundles.getBundle(properties.getSslBundle()).createSslContext();
-        }
+        SSLContext sslContext = SslBundleContexts.of(properties.getSslBundle(), sslBundles.getIfAvailable());
         SenderEvents events = new SenderEvents();
         OAuth2TokenProvider tokens = tokenProvider.getIfUnique();
         if (tokens == null && tokenSupplier.getIfUnique() != null) {

@@ -174,6 +174,20 @@ public class PipeliningSmtpProperties {
         /** How long a check's result is reused, so frequent probes do not open a connection each. */
         private Duration cacheTime = Duration.ofSeconds(30);
 
+        /**
+         * Longest one whole check may take (connect, greeting, EHLO, STARTTLS); past it the component
+         * is DOWN, so a readiness probe never waits for the sender's own timeouts.
+         */
+        private Duration timeout = Duration.ofSeconds(3);
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
         public boolean isRequirePipelining() {
             return requirePipelining;
         }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.mail.javamail.MimeMessageHelper;
 
@@ -55,5 +56,31 @@ class SslBundleTest {
             assertThat(server.messages()).hasSize(1);
             assertThat(server.commands()).extracting(c -> c.line()).contains("STARTTLS");
         }
+    }
+
+    /** A misspelt bundle name fails startup with the property, the name asked for and the bundles that exist. */
+    @Test
+    void aMisspeltBundleIsNamedWithTheBundlesThatExist(@TempDir Path dir) throws Exception {
+        TestCertificates certificates = TestCertificates.create();
+        Path trustStore = dir.resolve("trust.p12");
+        try (OutputStream out = Files.newOutputStream(trustStore)) {
+            certificates.trustStore().store(out, TestCertificates.PASSWORD.toCharArray());
+        }
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, PipeliningSmtpAutoConfiguration.class))
+                .withPropertyValues("smtp.pipelining.host=localhost", "smtp.pipelining.tls=starttls-required");
+        runner.withPropertyValues("smtp.pipelining.ssl-bundle=smpt",
+                        "spring.ssl.bundle.jks.smtp.truststore.location=file:" + trustStore,
+                        "spring.ssl.bundle.jks.smtp.truststore.password=" + TestCertificates.PASSWORD,
+                        "spring.ssl.bundle.jks.smtp.truststore.type=PKCS12")
+                .run(context -> assertThat(context).getFailure()
+                        .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class)
+                        .rootCause().hasMessageContaining("smtp.pipelining.ssl-bundle")
+                        .hasMessageContaining("no SSL bundle named 'smpt'").hasMessageContaining("[smtp]"));
+        runner.withPropertyValues("smtp.pipelining.ssl-bundle=smtp")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                        .hasMessageContaining("no SSL bundles are configured")
+                        .hasMessageContaining("spring.ssl.bundle.pem.smtp"));
     }
 }

@@ -105,7 +105,8 @@ class SpringPathKeepsTheEngineGuaranteesTest {
             runner(good.port(), props).withPropertyValues("smtp.pipelining.tls=implicit").run(context -> {
                 Health health = context.getBean(PipeliningSmtpHealthIndicator.class).health();
                 assertThat(health.getStatus()).as(health.toString()).isEqualTo(Status.UP);
-                assertThat(health.getDetails()).containsEntry("tls", true).containsEntry("pipelining", true);
+                assertThat(health.getDetails()).containsEntry("encrypted", true).containsEntry("tlsMode", "implicit")
+                        .containsEntry("pipelining", true).doesNotContainKey("starttlsOffered");
             });
             runner(bad.port(), props).withPropertyValues("smtp.pipelining.tls=implicit").run(context -> {
                 Health health = context.getBean(PipeliningSmtpHealthIndicator.class).health();

@@ -28,7 +28,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
  * component UP with {@code pipelining: true}, and once the SMTP server is stopped the component turns
  * DOWN within the (here very short) cache time.
  *
- * <p>The methods run in order: the last one stops the embedded server, and the context is discarded
+ * <p>The methods run in order: the third stops the embedded server (the fourth reads the meters after it), and the context is discarded
  * afterwards.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -72,12 +72,14 @@ class SampleActuatorTest {
         long succeeded = startup.succeeded() + newsletter.succeeded();
         assertThat(succeeded).isEqualTo(5 + NEWSLETTER_RECIPIENTS);
         assertThat(count("smtp.pipelining.recipients", "outcome:succeeded")).isEqualTo(succeeded);
-        assertThat(count("smtp.pipelining.recipients", "outcome:accepted"))
+        assertThat(count("smtp.pipelining.recipients.accepted", null))
                 .isEqualTo(startup.accepted() + newsletter.accepted());
         assertThat(count("smtp.pipelining.recipients", "outcome:failed"))
                 .isEqualTo(startup.failed() + newsletter.failed()).isZero();
         assertThat(count("smtp.pipelining.recipients", "outcome:unknown"))
                 .isEqualTo(startup.unknown() + newsletter.unknown()).isZero();
+        assertThat(count("smtp.pipelining.recipients", null)).as("the outcomes partition the recipients")
+                .isEqualTo(succeeded + startup.failed() + newsletter.failed() + startup.unknown() + newsletter.unknown());
         assertThat(count("smtp.pipelining.messages", "outcome:succeeded"))
                 .isEqualTo(startup.messages() + newsletter.messages());
         // The ledgers leave out the set-up of new connections, the meter counts it: on the embedded
@@ -97,8 +99,9 @@ class SampleActuatorTest {
         assertThat(details).containsEntry("pipelining", true)
                 .containsEntry("host", embedded.host())
                 .containsEntry("port", embedded.port())
-                .containsEntry("tls", false)
-                .containsKeys("chunking", "8bitmime", "smtputf8", "starttls", "authMechanisms", "durationMs")
+                .containsEntry("encrypted", false)
+                .containsEntry("tlsMode", "none")
+                .containsKeys("chunking", "8bitmime", "smtputf8", "starttlsOffered", "authMechanisms", "durationMs")
                 .doesNotContainKey("error");
     }
 
@@ -136,6 +139,21 @@ class SampleActuatorTest {
     }
 
     private record Probe(long sentAfterMillis, String body) {
+    }
+
+    /** The meters of the Grafana dashboard (docs/grafana/pipelining-smtp.json), in Prometheus' format. */
+    @Test
+    @Order(4)
+    void prometheusShowsTheMetersTheDashboardReads() {
+        String body = client.get().uri("/actuator/prometheus").exchange()
+                .expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(body).containsPattern("smtp_pipelining_recipients_total\\{[^}]*outcome=\"succeeded\"[^}]*\\} \\d")
+                .contains("smtp_pipelining_recipients_accepted_total{")
+                .contains("smtp_pipelining_round_trips_total{")
+                .contains("smtp_pipelining_send_seconds_count{")
+                .contains("smtp_pipelining_pool_active{")
+                .containsPattern("(?m)^smtp_pipelining_health(\\{[^}]*\\})? 0\\.0$"); // the server was stopped above
     }
 
     /** The COUNT of a meter from /actuator/metrics, optionally narrowed by one {@code tag=name:value}. */

@@ -4,6 +4,7 @@ import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpProperties;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import java.time.Clock;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -26,8 +27,26 @@ public final class PipeliningSmtpHealthAutoConfiguration {
     @ConditionalOnMissingBean(name = "smtpPipeliningHealthIndicator")
     PipeliningSmtpHealthIndicator smtpPipeliningHealthIndicator(PipelinedMailSender sender,
                                                                 PipeliningSmtpProperties properties) {
-        return new PipeliningSmtpHealthIndicator(sender.pool().connectionSettings(),
-                properties.getHealth().isRequirePipelining(), properties.getHealth().getCacheTime(),
-                Clock.systemUTC());
+        PipeliningSmtpProperties.Health health = properties.getHealth();
+        try {
+            return new PipeliningSmtpHealthIndicator(sender.pool().connectionSettings(), health.isRequirePipelining(),
+                    health.getCacheTime(), health.getTimeout(), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationPropertyValueException("smtp.pipelining.health.timeout", health.getTimeout(),
+                    e.getMessage());
+        }
+    }
+
+    /** The health gauge, when Micrometer is on the class path. */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static final class HealthMeterConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        PipeliningSmtpHealthMeterBinder pipeliningSmtpHealthMeterBinder(
+                org.springframework.beans.factory.ObjectProvider<PipeliningSmtpHealthIndicator> indicator) {
+            return new PipeliningSmtpHealthMeterBinder(indicator::getIfUnique);
+        }
     }
 }

@@ -4,10 +4,16 @@ import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.protocol.Capabilities;
+import io.github.pipeliningsmtp.protocol.Printable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -16,34 +22,75 @@ import org.springframework.boot.health.contributor.Status;
  * Checks the SMTP server with a connection of its own (never one from the pool): greeting, EHLO,
  * STARTTLS as configured, QUIT; no AUTH, so no credential is used or shown. UP when PIPELINING is
  * advertised; when it is not, UP with {@code pipelining: false}, or OUT_OF_SERVICE if pipelining is
- * required; DOWN with the reason when the server cannot be reached or the greeting, EHLO or TLS
- * fails. Details: host, port, pipelining, chunking, size, 8bitmime, smtputf8, starttls, auth
- * mechanisms, tls and the check's duration in ms. A result is reused for the cache time.
- * Thread-safe.
+ * required; DOWN with the reason when the server cannot be reached, the greeting, EHLO or TLS fails,
+ * or the whole check does not finish within its timeout.
+ *
+ * <p>Deadline: the whole check (connect, greeting, EHLO, STARTTLS and its handshake, the EHLO after
+ * it) is bounded by {@code timeout} (default 3 s, {@code smtp.pipelining.health.timeout}), so a
+ * readiness probe never waits for the sender's own timeouts (60 s for a greeting). The check runs on
+ * a thread of its own; the caller waits at most {@code timeout}, then gets DOWN with
+ * {@code error: "no answer within <n> ms"} and the check is interrupted (which aborts its socket
+ * within 50 ms). Each step's own timeout is also cut to {@code timeout}, so a check that ignores the
+ * interrupt ends by itself. Callers that arrive while a check runs wait for that same check (never
+ * more than one connection at a time).
+ *
+ * <p>Details: {@code host}, {@code port}, {@code tlsMode} (the configured policy: none, starttls,
+ * starttls-required, implicit), {@code encrypted} (whether the check's connection ended up under
+ * TLS), {@code starttlsOffered} (only while the connection is not encrypted: whether the EHLO reply
+ * offered STARTTLS; after a handshake the server's second EHLO does not offer it again, RFC 3207
+ * §4.2, so it is left out then), {@code pipelining}, {@code chunking}, {@code 8bitmime},
+ * {@code smtputf8}, {@code sizeLimit} (octets, when advertised), {@code authMechanisms}, and
+ * {@code durationMs}. A result is reused for the cache time. Thread-safe.
  */
 public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
+
+    /** The default deadline of one whole check. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
 
     private final ConnectionSettings settings;
     private final boolean requirePipelining;
     private final Duration cacheTime;
+    private final Duration timeout;
     private final Clock clock;
     private volatile Cached cached;
+    private CompletableFuture<Health> inFlight;
 
     private record Cached(Health health, Instant at) {
     }
 
-    /**
-     * @param settings          how the sender connects; credentials are dropped
-     * @param requirePipelining OUT_OF_SERVICE instead of UP without PIPELINING
-     * @param cacheTime         how long a result is reused
-     * @param clock             the time source (tests move it)
-     */
+    /** As {@link #PipeliningSmtpHealthIndicator(ConnectionSettings, boolean, Duration, Duration, Clock)} with a 3 s timeout. */
     public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
                                          Clock clock) {
-        this.settings = settings.toBuilder().credentials(null).build();
+        this(settings, requirePipelining, cacheTime, DEFAULT_TIMEOUT, clock);
+    }
+
+    /**
+     * @param settings          how the sender connects; credentials are dropped, and the connect,
+     *                          greeting and command timeouts are cut to {@code timeout}
+     * @param requirePipelining OUT_OF_SERVICE instead of UP without PIPELINING
+     * @param cacheTime         how long a result is reused
+     * @param timeout           the longest one whole check may take (positive)
+     * @param clock             the time source of the cache (tests move it)
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
+                                         Duration timeout, Clock clock) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the health check timeout must be positive: " + timeout);
+        }
+        this.settings = settings.toBuilder().credentials(null)
+                .connectTimeout(min(settings.connectTimeout(), timeout))
+                .greetingTimeout(min(settings.greetingTimeout(), timeout))
+                .commandTimeout(min(settings.commandTimeout(), timeout))
+                .build();
         this.requirePipelining = requirePipelining;
         this.cacheTime = cacheTime;
+        this.timeout = timeout;
         this.clock = clock;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     @Override
@@ -51,7 +98,7 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
         Cached c = cached;
         Instant now = clock.instant();
         if (c == null || !now.isBefore(c.at().plus(cacheTime))) {
-            c = new Cached(check(), now);
+            c = new Cached(checkWithinTimeout(), now);
             cached = c;
         }
         return includeDetails ? c.health() : Health.status(c.health().getStatus()).build();
@@ -60,6 +107,56 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         return health(true);
+    }
+
+    /**
+     * The status of the last check, without checking (no I/O, never blocks); empty before the first
+     * check. For a gauge, so that a metrics scrape never opens a connection.
+     */
+    public java.util.Optional<Status> lastStatus() {
+        Cached c = cached;
+        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.health().getStatus());
+    }
+
+    private Health checkWithinTimeout() {
+        long start = System.nanoTime();
+        CompletableFuture<Health> check = startOrJoin();
+        try {
+            return check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            check.cancel(true);
+            return details(Health.down().withDetail("error", "no answer within " + timeout.toMillis()
+                    + " ms (connect, greeting, EHLO, STARTTLS)"), start).build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return details(Health.down().withDetail("error", "the health check was interrupted"), start).build();
+        } catch (ExecutionException e) {
+            return details(Health.down().withDetail("error", describe(e.getCause())), start).build();
+        }
+    }
+
+    /** The check in progress, or a new one on a thread of its own. */
+    private synchronized CompletableFuture<Health> startOrJoin() {
+        if (inFlight == null || inFlight.isDone()) {
+            CompletableFuture<Health> future = new CompletableFuture<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    future.complete(check());
+                } catch (Throwable t) {
+                    future.completeExceptionally(t);
+                }
+            }, "smtp-pipelining-health");
+            worker.setDaemon(true);
+            // cancelling the future (timeout) interrupts the check, which aborts its socket
+            future.whenComplete((h, t) -> {
+                if (future.isCancelled()) {
+                    worker.interrupt();
+                }
+            });
+            inFlight = future;
+            worker.start();
+        }
+        return inFlight;
     }
 
     private Health check() {
@@ -74,18 +171,38 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
                     .withDetail("chunking", caps.chunking())
                     .withDetail("8bitmime", caps.eightBitMime())
                     .withDetail("smtputf8", caps.smtpUtf8())
-                    .withDetail("starttls", caps.startTls())
                     .withDetail("authMechanisms", caps.authMechanisms())
-                    .withDetail("tls", connection.isTls());
+                    .withDetail("encrypted", connection.isTls());
+            if (!connection.isTls()) {
+                builder.withDetail("starttlsOffered", caps.startTls());
+            }
             if (caps.maxSize().isPresent()) {
                 builder.withDetail("sizeLimit", caps.maxSize().getAsLong());
             }
         } catch (Exception e) {
-            builder = Health.down().withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+            builder = Health.down().withDetail("error", describe(e));
         }
+        return details(builder, start).build();
+    }
+
+    private Health.Builder details(Health.Builder builder, long startNanos) {
         return builder.withDetail("host", settings.host())
                 .withDetail("port", settings.port())
-                .withDetail("durationMs", (System.nanoTime() - start) / 1_000_000)
-                .build();
+                .withDetail("tlsMode", tlsMode(settings.tlsMode()))
+                .withDetail("durationMs", (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    /** The property value of a TLS mode (smtp.pipelining.tls). */
+    static String tlsMode(TlsMode mode) {
+        return switch (mode) {
+            case NONE -> "none";
+            case STARTTLS_OPPORTUNISTIC -> "starttls";
+            case STARTTLS_REQUIRED -> "starttls-required";
+            case IMPLICIT -> "implicit";
+        };
+    }
+
+    private static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + Printable.of(String.valueOf(e.getMessage()));
     }
 }

@@ -16,8 +16,11 @@ import java.time.Duration;
 /**
  * The meters of one sender, tagged {@code name=<bean name>} and nothing unbounded (no address):
  * <ul>
- *   <li>{@code smtp.pipelining.recipients} {outcome=accepted|succeeded|failed|unknown}: the ledgers;
- *       after any batch succeeded + failed + unknown equals the recipients sent;</li>
+ *   <li>{@code smtp.pipelining.recipients} {outcome=succeeded|failed|unknown}: the ledgers; the
+ *       outcomes partition the recipients, so after any batch the untagged sum equals the recipients
+ *       sent;</li>
+ *   <li>{@code smtp.pipelining.recipients.accepted}: recipients whose RCPT TO got a 2xx, whatever
+ *       came next (a count of its own: it overlaps the outcomes, so it is not one of them);</li>
  *   <li>{@code smtp.pipelining.messages} {outcome=succeeded|partial|failed|unknown};</li>
  *   <li>{@code smtp.pipelining.replies} {command, class=2xx|3xx|4xx|5xx};</li>
  *   <li>{@code smtp.pipelining.round.trips};</li>
@@ -42,7 +45,8 @@ final class SenderMeters implements SmtpListener {
     SenderMeters(MeterRegistry registry, String name, PipelinedMailSender sender) {
         this.registry = registry;
         this.tags = Tags.of("name", name);
-        this.accepted = recipients("accepted");
+        this.accepted = Counter.builder("smtp.pipelining.recipients.accepted").tags(tags)
+                .description("Recipients whose RCPT TO got a 2xx reply").register(registry);
         this.succeeded = recipients("succeeded");
         this.failed = recipients("failed");
         this.unknown = recipients("unknown");

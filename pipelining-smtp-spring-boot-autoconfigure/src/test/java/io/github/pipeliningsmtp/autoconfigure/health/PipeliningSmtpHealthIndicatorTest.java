@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.Credentials;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
+import io.github.pipeliningsmtp.testing.ServerSession;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -69,8 +70,9 @@ class PipeliningSmtpHealthIndicatorTest {
         assertThat(health.getStatus()).isEqualTo(Status.UP);
         Map<String, Object> details = health.getDetails();
         assertThat(details).containsEntry("pipelining", true).containsEntry("host", "mail.example.com")
-                .containsEntry("port", server.port()).containsEntry("8bitmime", true).containsEntry("tls", false)
-                .containsEntry("sizeLimit", 10485760L).containsKeys("chunking", "smtputf8", "starttls",
+                .containsEntry("port", server.port()).containsEntry("8bitmime", true).containsEntry("encrypted", false)
+                .containsEntry("tlsMode", "none").containsEntry("starttlsOffered", false)
+                .containsEntry("sizeLimit", 10485760L).containsKeys("chunking", "smtputf8",
                         "authMechanisms", "durationMs");
         assertThat(details.toString()).doesNotContain("S3cret-Pa55");
         server.awaitNoOpenConnections(Duration.ofSeconds(2));
@@ -120,5 +122,49 @@ class PipeliningSmtpHealthIndicatorTest {
                 new MovableClock()).health();
         assertThat(down.getStatus()).isEqualTo(Status.DOWN);
         assertThat(down.getDetails().get("error").toString()).contains("554");
+    }
+
+    /**
+     * A server that accepts the connection and never greets: the check ends DOWN at its own deadline
+     * (here 300 ms), not at the sender's 2 s greeting timeout, and says why.
+     */
+    @Test
+    void aServerThatNeverGreetsIsDownWithinTheHealthTimeout() throws Exception {
+        server = ScriptedSmtpServer.start();
+        server.setDefaultScript(ServerSession::stallUntilClientCloses);
+        PipeliningSmtpHealthIndicator indicator = new PipeliningSmtpHealthIndicator(
+                settings().toBuilder().greetingTimeout(Duration.ofSeconds(30)).build(), false, Duration.ofSeconds(30),
+                Duration.ofMillis(300), new MovableClock());
+        long start = System.nanoTime();
+        Health down = indicator.health();
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(down.getDetails().get("error").toString()).contains("300 ms");
+        assertThat(tookMillis).as("bounded by the health timeout, not the greeting timeout").isLessThan(30_000);
+        server.awaitNoOpenConnections(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PipeliningSmtpHealthIndicator(
+                ConnectionSettings.builder("mail.example.com", 25).build(), false, Duration.ofSeconds(30),
+                Duration.ZERO, Clock.systemUTC())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** smtp.pipelining.health.timeout reaches the indicator; a timeout that is not positive stops startup naming it. */
+    @Test
+    void theHealthTimeoutPropertyBoundsTheCheckAndIsValidated() throws Exception {
+        server = ScriptedSmtpServer.start();
+        server.setDefaultScript(ServerSession::stallUntilClientCloses);
+        io.github.pipeliningsmtp.sender.Senders.runner(server.port(), "smtp.pipelining.health.timeout=250ms",
+                "smtp.pipelining.greeting-timeout=30s").run(context -> {
+                    Health down = context.getBean(PipeliningSmtpHealthIndicator.class).health();
+                    assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(down.getDetails().get("error").toString()).contains("no answer within 250 ms");
+                });
+        io.github.pipeliningsmtp.sender.Senders.runner(server.port(), "smtp.pipelining.health.timeout=0s")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("smtp.pipelining.health.timeout"));
+        server.awaitNoOpenConnections(Duration.ofSeconds(5));
     }
 }

@@ -102,7 +102,13 @@ class PipeliningSmtpMetricsTest {
                         }
                         assertThat(unknown).isEqualTo(1);
                         assertThat(failed).isGreaterThanOrEqualTo(2);
-                        assertThat(count(registry, "accepted")).isEqualTo(accepted);
+                        assertThat(registry.get("smtp.pipelining.recipients.accepted").counter().count())
+                                .isEqualTo(accepted);
+                        assertThat(registry.find("smtp.pipelining.recipients").tag("outcome", "accepted").counter())
+                                .as("accepted is not an outcome: the outcomes partition the recipients").isNull();
+                        // the untagged sum (what a dashboard shows without a tag filter) is the recipients
+                        assertThat(registry.find("smtp.pipelining.recipients").counters().stream()
+                                .mapToDouble(c -> c.count()).sum()).isEqualTo(recipients);
                         assertThat(count(registry, "succeeded")).isEqualTo(succeeded);
                         assertThat(count(registry, "failed")).isEqualTo(failed);
                         assertThat(count(registry, "unknown")).isEqualTo(unknown);
