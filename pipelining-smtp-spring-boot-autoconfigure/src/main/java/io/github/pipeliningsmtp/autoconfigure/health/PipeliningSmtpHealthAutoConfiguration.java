@@ -1,5 +1,8 @@
 package io.github.pipeliningsmtp.autoconfigure.health;
 
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
+import org.springframework.beans.factory.ObjectProvider;
+
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpProperties;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
@@ -25,9 +28,10 @@ public final class PipeliningSmtpHealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "smtpPipeliningHealthIndicator")
     PipeliningSmtpHealthIndicator smtpPipeliningHealthIndicator(PipelinedMailSender sender,
-                                                                PipeliningSmtpProperties properties) {
+                                                                PipeliningSmtpProperties properties,
+                                                                ObjectProvider<SendRateLimit> rateLimit) {
         return new PipeliningSmtpHealthIndicator(sender.pool().connectionSettings(),
                 properties.getHealth().isRequirePipelining(), properties.getHealth().getCacheTime(),
-                Clock.systemUTC());
+                Clock.systemUTC(), rateLimit.getIfUnique(() -> SendRateLimit.NONE));
     }
 }

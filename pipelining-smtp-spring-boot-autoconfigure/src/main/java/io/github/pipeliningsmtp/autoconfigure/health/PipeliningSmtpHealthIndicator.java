@@ -1,5 +1,8 @@
 package io.github.pipeliningsmtp.autoconfigure.health;
 
+import io.github.pipeliningsmtp.pacing.RateLimitStats;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
+
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
@@ -18,7 +21,11 @@ import org.springframework.boot.health.contributor.Status;
  * advertised; when it is not, UP with {@code pipelining: false}, or OUT_OF_SERVICE if pipelining is
  * required; DOWN with the reason when the server cannot be reached or the greeting, EHLO or TLS
  * fails. Details: host, port, pipelining, chunking, size, 8bitmime, smtputf8, starttls, auth
- * mechanisms, tls and the check's duration in ms. A result is reused for the cache time.
+ * mechanisms, tls and the check's duration in ms. A result is reused for the cache time. With a
+ * send rate limit, {@code rateLimit} says where its budget is now ({@code local}, {@code shared}, or
+ * {@code fallback} while the shared store cannot be reached: the instance keeps to its share of the
+ * rate and still sends, so the status stays that of the SMTP check) and {@code rateLimitStoreFailures}
+ * how many calls to the store failed; both are read at each call, never cached.
  * Thread-safe.
  */
 public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
@@ -27,6 +34,7 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
     private final boolean requirePipelining;
     private final Duration cacheTime;
     private final Clock clock;
+    private final SendRateLimit rateLimit;
     private volatile Cached cached;
 
     private record Cached(Health health, Instant at) {
@@ -40,6 +48,13 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
      */
     public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
                                          Clock clock) {
+        this(settings, requirePipelining, cacheTime, clock, SendRateLimit.NONE);
+    }
+
+    /** As above, with the sender's rate limit, whose state is a detail. */
+    public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
+                                         Clock clock, SendRateLimit rateLimit) {
+        this.rateLimit = rateLimit;
         this.settings = settings.toBuilder().credentials(null).build();
         this.requirePipelining = requirePipelining;
         this.cacheTime = cacheTime;
@@ -54,7 +69,16 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
             c = new Cached(check(), now);
             cached = c;
         }
-        return includeDetails ? c.health() : Health.status(c.health().getStatus()).build();
+        if (!includeDetails) {
+            return Health.status(c.health().getStatus()).build();
+        }
+        if (rateLimit == SendRateLimit.NONE) {
+            return c.health();
+        }
+        RateLimitStats stats = rateLimit.stats();
+        return Health.status(c.health().getStatus()).withDetails(c.health().getDetails())
+                .withDetail("rateLimit", stats.store().name().toLowerCase(java.util.Locale.ROOT))
+                .withDetail("rateLimitStoreFailures", stats.storeFailures()).build();
     }
 
     @Override
