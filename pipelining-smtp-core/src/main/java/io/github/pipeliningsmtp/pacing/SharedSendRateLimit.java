@@ -192,7 +192,8 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
         }
         LOG.log(Level.WARNING, "the shared send rate limit''s store cannot be reached ({0}): keeping to 1/{1} of {2} "
                 + "in this instance until it answers; trying it again every {3} ms", e.getMessage(),
-                options.expectedInstances(), limits(), options.retryInterval().toMillis());
+                Integer.toString(options.expectedInstances()), limits(),
+                Long.toString(options.retryInterval().toMillis()));
     }
 
     private void storeAnswered() {
