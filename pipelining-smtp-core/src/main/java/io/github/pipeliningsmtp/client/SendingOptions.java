@@ -1,9 +1,13 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
+import java.util.Objects;
+
 /**
  * How a connection sends, as opposed to how it connects ({@link ConnectionSettings}): whether it
  * pipelines (RFC 2920) and uses BDAT (RFC 3030) when the server offers them, the BDAT chunk size
- * and how many messages one BDAT flight holds. Immutable and thread-safe; build with
+ * and how many messages one BDAT flight holds, and the send rate limit every transaction draws on
+ * before its MAIL FROM (shared by every connection of a sender). Immutable and thread-safe; build with
  * {@link #builder()}. The defaults are the constants below, written here only.
  */
 public final class SendingOptions {
@@ -22,12 +26,14 @@ public final class SendingOptions {
     private final boolean chunking;
     private final int chunkSize;
     private final int maxMessagesInFlight;
+    private final SendRateLimit rateLimit;
 
     private SendingOptions(Builder b) {
         this.pipelining = b.pipelining;
         this.chunking = b.chunking;
         this.chunkSize = b.chunkSize;
         this.maxMessagesInFlight = b.maxMessagesInFlight;
+        this.rateLimit = b.rateLimit;
     }
 
     public static Builder builder() {
@@ -54,15 +60,23 @@ public final class SendingOptions {
         return maxMessagesInFlight;
     }
 
+    /**
+     * The budget each transaction takes before its MAIL FROM is written; {@link SendRateLimit#NONE}
+     * (the default) for none. One object shared by every connection, so the rate is the sender's.
+     */
+    public SendRateLimit rateLimit() {
+        return rateLimit;
+    }
+
     public Builder toBuilder() {
         return new Builder().pipelining(pipelining).chunking(chunking).chunkSize(chunkSize)
-                .maxMessagesInFlight(maxMessagesInFlight);
+                .maxMessagesInFlight(maxMessagesInFlight).rateLimit(rateLimit);
     }
 
     @Override
     public String toString() {
         return "SendingOptions[pipelining=" + pipelining + ", chunking=" + chunking + ", chunkSize=" + chunkSize
-                + ", maxMessagesInFlight=" + maxMessagesInFlight + "]";
+                + ", maxMessagesInFlight=" + maxMessagesInFlight + ", rateLimit=" + rateLimit + "]";
     }
 
     /** Builds {@link SendingOptions}; not thread-safe. */
@@ -71,6 +85,7 @@ public final class SendingOptions {
         private boolean chunking = true;
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private int maxMessagesInFlight = DEFAULT_MAX_MESSAGES_IN_FLIGHT;
+        private SendRateLimit rateLimit = SendRateLimit.NONE;
 
         private Builder() {
         }
@@ -110,6 +125,12 @@ public final class SendingOptions {
                 throw new IllegalArgumentException("maxMessagesInFlight must be at least 1, was " + messages);
             }
             this.maxMessagesInFlight = messages;
+            return this;
+        }
+
+        /** The send rate limit; default {@link SendRateLimit#NONE}. */
+        public Builder rateLimit(SendRateLimit rateLimit) {
+            this.rateLimit = Objects.requireNonNull(rateLimit, "rateLimit");
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.client;
 
+import io.github.pipeliningsmtp.pacing.RateLimitWaitException;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
 import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
@@ -25,6 +27,14 @@ import java.util.List;
  * and batches, since the runner lives as long as the connection. An RSET that does not get 2yz
  * puts the connection out of step.
  *
+ * <p>Pacing: before a transaction's MAIL FROM goes into a flight, the transaction takes its budget
+ * from the send rate limit ({@link SendingOptions#rateLimit()}: one message, its RCPT TO count),
+ * waiting for it if need be, so the pace is kept per transaction, not per batch. A BDAT flight holds
+ * no more messages than the limit lets go at once ({@link SendRateLimit#burst()}). When the budget
+ * cannot be had within the limit's wait (or the thread is interrupted while waiting), nothing more is
+ * started on this call: what was written is completed, and the transactions not started are FAILED
+ * (TRANSIENT, not sent) with the reason; the connection stays usable.
+ *
  * <p>Used by one thread at a time; holds the state that outlives one call: the last transaction
  * written since the server was last known to be reset, and how the connection ended.
  */
@@ -38,6 +48,8 @@ final class TransactionRunner {
     /** How the connection ended; null while it is usable. */
     private FlightOutcome end;
     private DeliveryPolicy policy = DeliveryPolicy.PARTIAL;
+    /** Why the rest of this call's transactions were not started (the rate limit), or null. */
+    private SmtpError paceError;
 
     TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings, SendingOptions options) {
         this.pipeline = pipeline;
@@ -58,6 +70,7 @@ final class TransactionRunner {
     void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy,
              boolean probeFirst) {
         this.policy = policy;
+        this.paceError = null;
         if (policy == DeliveryPolicy.ALL_OR_NOTHING) {
             transactions.forEach(Transaction::refuseIfPartlyRefusedLocally);
         }
@@ -73,7 +86,7 @@ final class TransactionRunner {
         }
         SmtpError endError = end != null ? end.error() : null;
         SmtpError notSent = endError != null ? SmtpError.notAnswered(SmtpStep.MAIL_FROM, null, endError)
-                : SmtpError.local(SmtpStep.MAIL_FROM, "not sent", null);
+                : paceError != null ? paceError : SmtpError.local(SmtpStep.MAIL_FROM, "not sent", null);
         for (Transaction tx : transactions) {
             tx.settle(notSent, endError);
         }
@@ -82,6 +95,9 @@ final class TransactionRunner {
     private void runPipelined(List<Transaction> transactions) {
         Transaction open = null;
         for (Transaction tx : transactions) {
+            if (!paced(tx)) {
+                break;
+            }
             Flight flight = new Flight();
             if (open != null) {
                 completion(flight, open);
@@ -111,6 +127,9 @@ final class TransactionRunner {
             // a connection that sat idle may have been dropped by the server: its first envelope goes
             // alone, so that EOF, 421 or 451 comes before any content is written and the message
             // can be sent again elsewhere (a stale pooled connection, docs/fault-kinds.md#stale-pooled-connection)
+            if (!paced(transactions.get(0))) {
+                return;
+            }
             Flight probe = new Flight();
             envelopeOnly(probe, transactions.get(0));
             if (!execute(probe)) {
@@ -118,19 +137,22 @@ final class TransactionRunner {
             }
             firstEnvelopeSent = true;
         }
-        int window = options.maxMessagesInFlight();
+        int window = Math.min(options.maxMessagesInFlight(), options.rateLimit().burst());
         for (int from = 0; from < transactions.size(); from += window) {
             Flight flight = new Flight();
             List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
             for (int k = 0; k < group.size(); k++) {
                 Transaction tx = group.get(k);
                 if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
+                    if (!paced(tx)) {
+                        break;
+                    }
                     envelopeOnly(flight, tx);
                 }
                 flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
                         settings.dataTimeout(), tx.bdatHandler());
             }
-            if (!execute(flight)) {
+            if (!flight.isEmpty() && !execute(flight) || paceError != null) {
                 return;
             }
         }
@@ -138,6 +160,9 @@ final class TransactionRunner {
 
     private void runSequential(List<Transaction> transactions) {
         for (Transaction tx : transactions) {
+            if (!paced(tx)) {
+                return;
+            }
             if (resetDue()) {
                 // one command at a time: the RSET goes alone
                 if (!single(SmtpCommand.rset(), resetHandler())) {
@@ -178,6 +203,28 @@ final class TransactionRunner {
                 return;
             }
         }
+    }
+
+    /**
+     * Takes the transaction's budget from the rate limit, waiting for it (see the class comment).
+     *
+     * @return false when it could not be had: nothing more is started on this call
+     */
+    private boolean paced(Transaction tx) {
+        if (paceError != null) {
+            return false;
+        }
+        try {
+            options.rateLimit().acquire(1, tx.ledger().envelope().recipients().size());
+            return true;
+        } catch (RateLimitWaitException e) {
+            paceError = SmtpError.ofConnection(SmtpStep.MAIL_FROM, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            paceError = SmtpError.ofConnection(SmtpStep.MAIL_FROM, null, new java.io.InterruptedIOException(
+                    "not sent: the sending thread was interrupted while it waited for the send rate limit"));
+        }
+        return false;
     }
 
     /** Whether the reset rule calls for RSET before the next MAIL FROM. */

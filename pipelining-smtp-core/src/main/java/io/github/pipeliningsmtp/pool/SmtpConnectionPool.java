@@ -29,6 +29,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
     private final SmtpConnectionFactory factory;
     private final PoolSettings settings;
     private final ConnectionSettings connectionSettings;
+    private final SendingOptions sendingOptions;
     private final Set<SmtpConnection> lent = ConcurrentHashMap.newKeySet();
 
     /**
@@ -39,6 +40,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
                               PoolSettings settings, SmtpListener listener) {
         this.settings = settings;
         this.connectionSettings = connectionSettings;
+        this.sendingOptions = sendingOptions;
         this.factory = new SmtpConnectionFactory(connectionSettings, sendingOptions, settings, listener);
         GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(settings.maxConnections());
@@ -132,6 +134,11 @@ public final class SmtpConnectionPool implements AutoCloseable {
     /** How the pool opens connections. */
     public ConnectionSettings connectionSettings() {
         return connectionSettings;
+    }
+
+    /** How the pool's connections send (and the send rate limit they share). */
+    public SendingOptions sendingOptions() {
+        return sendingOptions;
     }
 
     /** For messages: {@code total=.., active=.., idle=.., waiting=..}. */

@@ -9,7 +9,10 @@ import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SenderEvents;
 import jakarta.mail.internet.MimeMessage;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
 import javax.net.ssl.SSLContext;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -36,6 +39,7 @@ import org.springframework.mail.javamail.JavaMailSender;
 @ConditionalOnClass({MimeMessage.class, JavaMailSender.class})
 @ConditionalOnProperty(prefix = "smtp.pipelining", name = "host")
 @EnableConfigurationProperties(PipeliningSmtpProperties.class)
+@Import(RateLimitConfiguration.class)
 public final class PipeliningSmtpAutoConfiguration {
 
     private static final Log LOG = LogFactory.getLog(PipeliningSmtpAutoConfiguration.class);
@@ -45,7 +49,9 @@ public final class PipeliningSmtpAutoConfiguration {
     @ConditionalOnMissingBean(JavaMailSender.class)
     PipelinedMailSender pipelinedMailSender(PipeliningSmtpProperties properties, ObjectProvider<SslBundles> sslBundles,
                                             ObjectProvider<OAuth2TokenProvider> tokenProvider,
-                                            ObjectProvider<OAuth2TokenSupplier> tokenSupplier) {
+                                            ObjectProvider<OAuth2TokenSupplier> tokenSupplier,
+                                            SendRateLimit rateLimit, Environment environment) {
+        RateLimitConfiguration.applyProfile(properties, environment);
         SSLContext sslContext = SslBundleContexts.of(properties.getSslBundle(), sslBundles.getIfAvailable());
         SenderEvents events = new SenderEvents();
         OAuth2TokenProvider tokens = tokenProvider.getIfUnique();
@@ -57,7 +63,8 @@ public final class PipeliningSmtpAutoConfiguration {
             LOG.warn("smtp.pipelining.verify-hostname=false: TLS does not check that the certificate names "
                     + properties.getHost() + "; a man in the middle can read the mail and the credentials");
         }
-        SmtpConnectionPool pool = new SmtpConnectionPool(connection, SettingsMapper.sending(properties),
+        SmtpConnectionPool pool = new SmtpConnectionPool(connection,
+                SettingsMapper.sending(properties).toBuilder().rateLimit(rateLimit).build(),
                 SettingsMapper.pool(properties.getPool()), events);
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;

@@ -118,6 +118,16 @@ public class PipeliningSmtpProperties {
     /** The connection pool. */
     private final Pool pool = new Pool();
 
+    /**
+     * A relay's documented limits as defaults for the pool and the rate (office365, ses, gmail,
+     * sendgrid); every property set explicitly wins.
+     */
+    private RelayProfile relayProfile;
+
+    /** The send rate limit (messages and recipients per second or minute), optionally shared by instances. */
+    @org.springframework.boot.context.properties.NestedConfigurationProperty
+    private final RateProperties rate = new RateProperties();
+
     /** Default delivery status notification requests (RFC 3461), sent when the server advertises DSN. */
     private final Dsn dsn = new Dsn();
 
@@ -449,6 +459,18 @@ public class PipeliningSmtpProperties {
 
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public RelayProfile getRelayProfile() {
+        return relayProfile;
+    }
+
+    public void setRelayProfile(RelayProfile relayProfile) {
+        this.relayProfile = relayProfile;
+    }
+
+    public RateProperties getRate() {
+        return rate;
     }
 
     public Pool getPool() {

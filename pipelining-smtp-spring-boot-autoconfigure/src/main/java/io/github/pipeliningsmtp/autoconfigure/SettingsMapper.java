@@ -5,7 +5,10 @@ import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.Credentials;
 import io.github.pipeliningsmtp.client.OAuth2TokenProvider;
 import io.github.pipeliningsmtp.client.TlsMode;
+import io.github.pipeliningsmtp.pacing.RateLimits;
+import io.github.pipeliningsmtp.pacing.SharedSendRateLimit;
 import io.github.pipeliningsmtp.pool.PoolSettings;
+import java.time.Duration;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -91,6 +94,78 @@ final class SettingsMapper {
         set("pool.max-messages-per-connection", p.getMaxMessagesPerConnection(), b::maxMessagesPerConnection);
         set("pool.max-connection-age", p.getMaxConnectionAge(), b::maxConnectionAge);
         return check("pool.min-idle", p.getMinIdle(), b::build);
+    }
+
+    /**
+     * The rates of {@code smtp.pipelining.rate.*}; unset rates are no limit, a rate of 0 or below
+     * fails naming its property.
+     */
+    static RateLimits rates(RateProperties r) {
+        RateLimits.Builder b = RateLimits.builder();
+        setIfPresent("rate.messages-per-second", r.getMessagesPerSecond(), b::messagesPerSecond);
+        setIfPresent("rate.messages-per-minute", r.getMessagesPerMinute(), b::messagesPerMinute);
+        setIfPresent("rate.recipients-per-second", r.getRecipientsPerSecond(), b::recipientsPerSecond);
+        setIfPresent("rate.recipients-per-minute", r.getRecipientsPerMinute(), b::recipientsPerMinute);
+        set("rate.max-wait", r.getMaxWait(), b::maxWait);
+        return check("rate.max-wait", r.getMaxWait(), b::build);
+    }
+
+    /** The sharing options of {@code smtp.pipelining.rate.shared.*}; the key defaults to the relay account. */
+    static SharedSendRateLimit.Options sharing(PipeliningSmtpProperties p) {
+        SharedRateProperties s = p.getRate().getShared();
+        String key = s.getKey() != null ? s.getKey()
+                : (p.getUsername() != null ? p.getUsername() + "@" : "") + p.getHost() + ":" + p.getPort();
+        if (s.getExpectedInstances() < 1) {
+            throw new InvalidConfigurationPropertyValueException(PREFIX + "rate.shared.expected-instances",
+                    s.getExpectedInstances(), "must be at least 1");
+        }
+        positive("rate.shared.retry-interval", s.getRetryInterval());
+        positive("rate.shared.store-timeout", s.getStoreTimeout());
+        return check("rate.shared.table", s.getTable(), () -> new SharedSendRateLimit.Options(key,
+                s.getExpectedInstances(), s.getRetryInterval(), s.getStoreTimeout(), s.getTable()));
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new InvalidConfigurationPropertyValueException(PREFIX + name, d, "must be positive");
+        }
+    }
+
+    /**
+     * Applies the relay profile's limits to every property the application did not set itself
+     * ({@code bound} tells which it set).
+     */
+    static void applyProfile(PipeliningSmtpProperties p, java.util.function.Predicate<String> bound) {
+        RelayProfile profile = p.getRelayProfile();
+        if (profile == null) {
+            return;
+        }
+        PipeliningSmtpProperties.Pool pool = p.getPool();
+        RateProperties rate = p.getRate();
+        if (profile.maxConnections != null && !bound.test("pool.max-connections")) {
+            pool.setMaxConnections(profile.maxConnections);
+        }
+        if (profile.maxMessagesPerConnection != null && !bound.test("pool.max-messages-per-connection")) {
+            pool.setMaxMessagesPerConnection(profile.maxMessagesPerConnection);
+        }
+        if (profile.maxConnectionAge != null && !bound.test("pool.max-connection-age")) {
+            pool.setMaxConnectionAge(profile.maxConnectionAge);
+        }
+        if (profile.messagesPerSecond != null && !bound.test("rate.messages-per-second")) {
+            rate.setMessagesPerSecond(profile.messagesPerSecond);
+        }
+        if (profile.messagesPerMinute != null && !bound.test("rate.messages-per-minute")) {
+            rate.setMessagesPerMinute(profile.messagesPerMinute);
+        }
+        if (profile.recipientsPerSecond != null && !bound.test("rate.recipients-per-second")) {
+            rate.setRecipientsPerSecond(profile.recipientsPerSecond);
+        }
+    }
+
+    private static <T> void setIfPresent(String name, T value, Consumer<T> setter) {
+        if (value != null) {
+            set(name, value, setter);
+        }
     }
 
     private static <T> void set(String name, T value, Consumer<T> setter) {

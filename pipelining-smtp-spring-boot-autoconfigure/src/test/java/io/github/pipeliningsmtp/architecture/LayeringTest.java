@@ -9,24 +9,24 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering the README draws: the core module's packages ({@code protocol}, {@code client},
- * {@code pool}, {@code delivery}) import nothing from Spring or Micrometer, and the arrows only point
- * down, from {@code autoconfigure} to {@code sender} to {@code delivery} to {@code pool} to
- * {@code client} to {@code protocol}. The health and metrics auto-configurations stand beside the
+ * The layering the README draws: the core module's packages ({@code protocol}, {@code pacing},
+ * {@code client}, {@code pool}, {@code delivery}) import nothing from Spring or Micrometer, and the
+ * arrows only point down, from {@code autoconfigure} to {@code sender} to {@code delivery} to
+ * {@code pool} to {@code client} to {@code pacing} (the send rate limit) to {@code protocol}. The health and metrics auto-configurations stand beside the
  * sender's: neither uses the other, and the sender's own auto-configuration uses neither.
  */
 class LayeringTest {
 
     private static final JavaClasses ENGINE = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.client",
+            .importPackages("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.pacing", "io.github.pipeliningsmtp.client",
                     "io.github.pipeliningsmtp.pool", "io.github.pipeliningsmtp.delivery", "io.github.pipeliningsmtp.sender",
                     "io.github.pipeliningsmtp.autoconfigure");
 
     @Test
     void theEngineIsImported() {
         assertThat(ENGINE.stream().map(c -> c.getPackageName()).distinct())
-                .contains("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.client",
+                .contains("io.github.pipeliningsmtp.protocol", "io.github.pipeliningsmtp.pacing", "io.github.pipeliningsmtp.client",
                         "io.github.pipeliningsmtp.pool", "io.github.pipeliningsmtp.delivery",
                         "io.github.pipeliningsmtp.sender", "io.github.pipeliningsmtp.autoconfigure",
                         "io.github.pipeliningsmtp.autoconfigure.health", "io.github.pipeliningsmtp.autoconfigure.metrics");
@@ -34,7 +34,8 @@ class LayeringTest {
 
     @Test
     void protocolAndClientDoNotDependOnSpring() {
-        noClasses().that().resideInAnyPackage("io.github.pipeliningsmtp.protocol..", "io.github.pipeliningsmtp.client..",
+        noClasses().that().resideInAnyPackage("io.github.pipeliningsmtp.protocol..", "io.github.pipeliningsmtp.pacing..",
+                        "io.github.pipeliningsmtp.client..",
                         "io.github.pipeliningsmtp.pool..", "io.github.pipeliningsmtp.delivery..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "io.micrometer..")
                 .check(ENGINE);
@@ -56,7 +57,7 @@ class LayeringTest {
 
     @Test
     void arrowsOnlyPointDown() {
-        String[] layers = {"protocol", "client", "pool", "delivery", "sender", "autoconfigure"};
+        String[] layers = {"protocol", "pacing", "client", "pool", "delivery", "sender", "autoconfigure"};
         for (int i = 0; i < layers.length; i++) {
             for (int j = i + 1; j < layers.length; j++) {
                 noClasses().that().resideInAPackage("io.github.pipeliningsmtp." + layers[i] + "..")

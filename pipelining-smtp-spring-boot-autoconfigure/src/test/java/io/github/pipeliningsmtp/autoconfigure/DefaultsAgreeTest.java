@@ -40,4 +40,13 @@ class DefaultsAgreeTest {
     void poolDefaultsAreTheEngines() {
         assertThat(SettingsMapper.pool(properties.getPool()).toString()).isEqualTo(PoolSettings.defaults().toString());
     }
+
+    @Test
+    void rateDefaultsAreTheEngines() {
+        assertThat(SettingsMapper.rates(properties.getRate())).isEqualTo(io.github.pipeliningsmtp.pacing.RateLimits.NONE);
+        properties.setHost("mail.example.com");
+        properties.getRate().getShared().setKey("k");
+        assertThat(SettingsMapper.sharing(properties))
+                .isEqualTo(io.github.pipeliningsmtp.pacing.SharedSendRateLimit.Options.of("k"));
+    }
 }

@@ -2,8 +2,10 @@ package io.github.pipeliningsmtp.autoconfigure.health;
 
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpProperties;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -26,11 +28,13 @@ public final class PipeliningSmtpHealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "smtpPipeliningHealthIndicator")
     PipeliningSmtpHealthIndicator smtpPipeliningHealthIndicator(PipelinedMailSender sender,
-                                                                PipeliningSmtpProperties properties) {
+                                                                PipeliningSmtpProperties properties,
+                                                                ObjectProvider<SendRateLimit> rateLimit) {
         PipeliningSmtpProperties.Health health = properties.getHealth();
         try {
             return new PipeliningSmtpHealthIndicator(sender.pool().connectionSettings(), health.isRequirePipelining(),
-                    health.getCacheTime(), health.getTimeout(), Clock.systemUTC());
+                    health.getCacheTime(), health.getTimeout(), Clock.systemUTC(),
+                    rateLimit.getIfUnique(() -> SendRateLimit.NONE));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationPropertyValueException("smtp.pipelining.health.timeout", health.getTimeout(),
                     e.getMessage());
@@ -45,7 +49,7 @@ public final class PipeliningSmtpHealthAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         PipeliningSmtpHealthMeterBinder pipeliningSmtpHealthMeterBinder(
-                org.springframework.beans.factory.ObjectProvider<PipeliningSmtpHealthIndicator> indicator) {
+                ObjectProvider<PipeliningSmtpHealthIndicator> indicator) {
             return new PipeliningSmtpHealthMeterBinder(indicator::getIfUnique);
         }
     }

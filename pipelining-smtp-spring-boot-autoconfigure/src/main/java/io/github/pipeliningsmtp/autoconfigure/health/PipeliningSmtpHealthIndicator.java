@@ -1,5 +1,8 @@
 package io.github.pipeliningsmtp.autoconfigure.health;
 
+import io.github.pipeliningsmtp.pacing.RateLimitStats;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
+
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
@@ -40,7 +43,11 @@ import org.springframework.boot.health.contributor.Status;
  * offered STARTTLS; after a handshake the server's second EHLO does not offer it again, RFC 3207
  * §4.2, so it is left out then), {@code pipelining}, {@code chunking}, {@code 8bitmime},
  * {@code smtputf8}, {@code sizeLimit} (octets, when advertised), {@code authMechanisms}, and
- * {@code durationMs}. A result is reused for the cache time. Thread-safe.
+ * {@code durationMs}. A result is reused for the cache time. With a send rate limit,
+ * {@code rateLimit} says where its budget is now ({@code local}, {@code shared}, or {@code fallback}
+ * while the shared store cannot be reached: the instance keeps to its share of the rate and still
+ * sends, so the status stays that of the SMTP check) and {@code rateLimitStoreFailures} how many calls
+ * to the store failed; both are read at each call, never cached. Thread-safe.
  */
 public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
 
@@ -52,6 +59,7 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
     private final Duration cacheTime;
     private final Duration timeout;
     private final Clock clock;
+    private final SendRateLimit rateLimit;
     private volatile Cached cached;
     private CompletableFuture<Health> inFlight;
 
@@ -61,7 +69,19 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
     /** As {@link #PipeliningSmtpHealthIndicator(ConnectionSettings, boolean, Duration, Duration, Clock)} with a 3 s timeout. */
     public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
                                          Clock clock) {
-        this(settings, requirePipelining, cacheTime, DEFAULT_TIMEOUT, clock);
+        this(settings, requirePipelining, cacheTime, DEFAULT_TIMEOUT, clock, SendRateLimit.NONE);
+    }
+
+    /** As {@link #PipeliningSmtpHealthIndicator(ConnectionSettings, boolean, Duration, Duration, Clock, SendRateLimit)} with a 3 s timeout. */
+    public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
+                                         Clock clock, SendRateLimit rateLimit) {
+        this(settings, requirePipelining, cacheTime, DEFAULT_TIMEOUT, clock, rateLimit);
+    }
+
+    /** As {@link #PipeliningSmtpHealthIndicator(ConnectionSettings, boolean, Duration, Duration, Clock, SendRateLimit)} without a rate limit. */
+    public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
+                                         Duration timeout, Clock clock) {
+        this(settings, requirePipelining, cacheTime, timeout, clock, SendRateLimit.NONE);
     }
 
     /**
@@ -71,13 +91,15 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
      * @param cacheTime         how long a result is reused
      * @param timeout           the longest one whole check may take (positive)
      * @param clock             the time source of the cache (tests move it)
+     * @param rateLimit         the sender's send rate limit, whose state is a detail ({@link SendRateLimit#NONE} for none)
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public PipeliningSmtpHealthIndicator(ConnectionSettings settings, boolean requirePipelining, Duration cacheTime,
-                                         Duration timeout, Clock clock) {
+                                         Duration timeout, Clock clock, SendRateLimit rateLimit) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the health check timeout must be positive: " + timeout);
         }
+        this.rateLimit = rateLimit;
         this.settings = settings.toBuilder().credentials(null)
                 .connectTimeout(min(settings.connectTimeout(), timeout))
                 .greetingTimeout(min(settings.greetingTimeout(), timeout))
@@ -101,7 +123,16 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
             c = new Cached(checkWithinTimeout(), now);
             cached = c;
         }
-        return includeDetails ? c.health() : Health.status(c.health().getStatus()).build();
+        if (!includeDetails) {
+            return Health.status(c.health().getStatus()).build();
+        }
+        if (rateLimit == SendRateLimit.NONE) {
+            return c.health();
+        }
+        RateLimitStats stats = rateLimit.stats();
+        return Health.status(c.health().getStatus()).withDetails(c.health().getDetails())
+                .withDetail("rateLimit", stats.store().name().toLowerCase(java.util.Locale.ROOT))
+                .withDetail("rateLimitStoreFailures", stats.storeFailures()).build();
     }
 
     @Override

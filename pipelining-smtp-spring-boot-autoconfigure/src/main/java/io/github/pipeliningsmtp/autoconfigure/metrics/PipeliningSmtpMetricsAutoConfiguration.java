@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.autoconfigure.metrics;
 
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
+
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.sender.SendObserver;
@@ -43,5 +45,13 @@ public final class PipeliningSmtpMetricsAutoConfiguration {
             }));
         }
         return new PipeliningSmtpMetrics(senders);
+    }
+
+    /** The send rate limit's meters (waiting, refusals, where the budget is kept). */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(SendRateLimit.class)
+    RateLimitMeters smtpPipeliningRateLimitMeters(Map<String, SendRateLimit> limits) {
+        return new RateLimitMeters(limits);
     }
 }

@@ -1,0 +1,62 @@
+package io.github.pipeliningsmtp.pacing;
+
+import java.time.Duration;
+
+/**
+ * The budget every transaction of a sender draws on before its MAIL FROM is written: messages and
+ * recipients per second and per minute ({@link RateLimits}), for all connections together.
+ *
+ * <p>Thread-safe: every connection of the sender calls {@link #acquire} from its own sending thread;
+ * waiters are served in the order they reserve. {@link #NONE} admits everything at once.
+ */
+public interface SendRateLimit {
+
+    /** No limit: admits every transaction at once. */
+    SendRateLimit NONE = new SendRateLimit() {
+        @Override
+        public Duration acquire(int messages, int recipients) {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public int burst() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public RateLimitStats stats() {
+            return new RateLimitStats(0, 0, Duration.ZERO, 0, StoreState.LOCAL, 0);
+        }
+
+        @Override
+        public String toString() {
+            return "SendRateLimit.NONE";
+        }
+    };
+
+    /**
+     * Takes the budget of one transaction and sleeps the calling thread until it is due: at most the
+     * limit's {@link RateLimits#maxWait()} (30 s by default). A transaction with more recipients than
+     * a bucket holds at once draws the bucket below zero and waits until it is paid back, so the
+     * rate still holds on average.
+     *
+     * @param messages   messages (transactions) about to start, usually 1
+     * @param recipients RCPT TO about to be written
+     * @return how long the caller waited (zero when the budget was there)
+     * @throws RateLimitWaitException when the wait would pass {@code maxWait}; nothing was taken, and
+     *                                the caller must not send the transaction
+     * @throws InterruptedException   when the thread is interrupted while it waits; the budget it
+     *                                reserved is spent (never given to another transaction twice)
+     */
+    Duration acquire(int messages, int recipients) throws RateLimitWaitException, InterruptedException;
+
+    /**
+     * The most messages this limit lets go out at once (the message bucket's capacity), which caps a
+     * BDAT window so that transactions whose budget came in turn are not written as one burst;
+     * {@link Integer#MAX_VALUE} without a message rate.
+     */
+    int burst();
+
+    /** What the limit did so far, and where it keeps its budget now. */
+    RateLimitStats stats();
+}
