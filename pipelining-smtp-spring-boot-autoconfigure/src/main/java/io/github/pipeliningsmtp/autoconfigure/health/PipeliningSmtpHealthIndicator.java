@@ -33,7 +33,7 @@ import org.springframework.boot.health.contributor.Status;
  * readiness probe never waits for the sender's own timeouts (60 s for a greeting). The check runs on
  * a thread of its own; the caller waits at most {@code timeout}, then gets DOWN with
  * {@code error: "no answer within <n> ms"} and the check is interrupted (which aborts its socket
- * within 50 ms). Each step's own timeout is also cut to {@code timeout}, so a check that ignores the
+ * within 50 ms). Each step's own timeout is also cut to {@code timeout} plus 1 s, so a check that ignores the
  * interrupt ends by itself. Callers that arrive while a check runs wait for that same check (never
  * more than one connection at a time).
  *
@@ -53,6 +53,9 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
 
     /** The default deadline of one whole check. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
+
+    /** How far past the deadline a step's own timeout may run: 1 s. */
+    private static final Duration STEP_GRACE = Duration.ofSeconds(1);
 
     private final ConnectionSettings settings;
     private final boolean requirePipelining;
@@ -86,7 +89,7 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
 
     /**
      * @param settings          how the sender connects; credentials are dropped, and the connect,
-     *                          greeting and command timeouts are cut to {@code timeout}
+     *                          greeting and command timeouts are cut to {@code timeout} plus 1 s
      * @param requirePipelining OUT_OF_SERVICE instead of UP without PIPELINING
      * @param cacheTime         how long a result is reused
      * @param timeout           the longest one whole check may take (positive)
@@ -100,10 +103,13 @@ public final class PipeliningSmtpHealthIndicator implements HealthIndicator {
             throw new IllegalArgumentException("the health check timeout must be positive: " + timeout);
         }
         this.rateLimit = rateLimit;
+        // the steps' own timeouts end a check that ignores the interrupt; a little after the
+        // deadline, so that the deadline is what a caller sees when both would fire together
+        Duration stepBound = timeout.plus(STEP_GRACE);
         this.settings = settings.toBuilder().credentials(null)
-                .connectTimeout(min(settings.connectTimeout(), timeout))
-                .greetingTimeout(min(settings.greetingTimeout(), timeout))
-                .commandTimeout(min(settings.commandTimeout(), timeout))
+                .connectTimeout(min(settings.connectTimeout(), stepBound))
+                .greetingTimeout(min(settings.greetingTimeout(), stepBound))
+                .commandTimeout(min(settings.commandTimeout(), stepBound))
                 .build();
         this.requirePipelining = requirePipelining;
         this.cacheTime = cacheTime;
