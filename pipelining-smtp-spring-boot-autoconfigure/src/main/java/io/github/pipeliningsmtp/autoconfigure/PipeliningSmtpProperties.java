@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.autoconfigure;
 import java.time.Duration;
 import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * Settings of the pipelined SMTP sender, bound from {@code smtp.pipelining.*}. The sender is
@@ -203,6 +204,14 @@ public class PipeliningSmtpProperties {
 
         /** A connection is retired once this old; 0 for no limit. */
         private Duration maxConnectionAge = Duration.ofMinutes(10);
+
+        /** Fewer connections in use when the server refuses for concurrency. */
+        @NestedConfigurationProperty
+        private final AdaptiveConcurrencyProperties adaptiveConcurrency = new AdaptiveConcurrencyProperties();
+
+        public AdaptiveConcurrencyProperties getAdaptiveConcurrency() {
+            return adaptiveConcurrency;
+        }
 
         public int getMaxConnections() {
             return maxConnections;
@@ -431,6 +440,14 @@ public class PipeliningSmtpProperties {
 
     public Pool getPool() {
         return pool;
+    }
+
+    /** Automatic retry of what is safe to send again. */
+    @NestedConfigurationProperty
+    private final RetryProperties retry = new RetryProperties();
+
+    public RetryProperties getRetry() {
+        return retry;
     }
 
     public Health getHealth() {

@@ -4,6 +4,7 @@ import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.Credentials;
 import io.github.pipeliningsmtp.client.TlsMode;
+import io.github.pipeliningsmtp.delivery.RetryPolicy;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -83,7 +84,27 @@ final class SettingsMapper {
         set("pool.max-wait", p.getMaxWait(), b::maxWait);
         set("pool.max-messages-per-connection", p.getMaxMessagesPerConnection(), b::maxMessagesPerConnection);
         set("pool.max-connection-age", p.getMaxConnectionAge(), b::maxConnectionAge);
+        b.adaptiveConcurrency(p.getAdaptiveConcurrency().isEnabled());
+        set("pool.adaptive-concurrency.successes-before-increase",
+                p.getAdaptiveConcurrency().getSuccessesBeforeIncrease(), b::successesBeforeIncrease);
         return check("pool.min-idle", p.getMinIdle(), b::build);
+    }
+
+    static RetryPolicy retry(RetryProperties p) {
+        RetryPolicy.Builder b = RetryPolicy.builder().enabled(p.isEnabled());
+        set("retry.max-attempts", p.getMaxAttempts(), b::maxAttempts);
+        set("retry.initial-back-off", p.getInitialBackOff(), b::initialBackOff);
+        set("retry.multiplier", p.getMultiplier(), b::multiplier);
+        set("retry.max-back-off", p.getMaxBackOff(), b::maxBackOff);
+        set("retry.jitter", p.getJitter(), b::jitter);
+        set("retry.budget", p.getBudget(), b::budget);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            boolean budget = e.getMessage().startsWith("budget");
+            throw new InvalidConfigurationPropertyValueException(PREFIX + (budget ? "retry.budget" : "retry.max-back-off"),
+                    budget ? p.getBudget() : p.getMaxBackOff(), e.getMessage());
+        }
     }
 
     private static <T> void set(String name, T value, Consumer<T> setter) {
