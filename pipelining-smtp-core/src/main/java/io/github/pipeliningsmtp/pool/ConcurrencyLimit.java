@@ -37,6 +37,7 @@ final class ConcurrencyLimit {
     private int limit;
     private int inUse;
     private int successes;
+    private int waiting;
 
     ConcurrencyLimit(int max, boolean adaptive, int increaseAfter, SmtpListener listener) {
         this.max = max;
@@ -61,7 +62,12 @@ final class ConcurrencyLimit {
                 if (left <= 0) {
                     return false;
                 }
-                free.await(left, TimeUnit.NANOSECONDS);
+                waiting++;
+                try {
+                    free.await(left, TimeUnit.NANOSECONDS);
+                } finally {
+                    waiting--;
+                }
             }
             inUse++;
             return true;
@@ -130,6 +136,16 @@ final class ConcurrencyLimit {
         lock.lock();
         try {
             return limit;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Threads waiting for a place now. */
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting;
         } finally {
             lock.unlock();
         }

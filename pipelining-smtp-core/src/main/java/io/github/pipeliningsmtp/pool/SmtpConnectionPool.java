@@ -152,9 +152,9 @@ public final class SmtpConnectionPool implements AutoCloseable {
         return limit.limit();
     }
 
-    /** Threads waiting for a connection now. */
+    /** Threads waiting for a connection now (for a place under the concurrency limit, or for Commons Pool). */
     public int waiting() {
-        return pool.getNumWaiters();
+        return limit.waiting() + pool.getNumWaiters();
     }
 
     /** The settings. */
