@@ -77,6 +77,23 @@ public final class MessageLedger {
         return new MessageLedgerBuilder(envelope);
     }
 
+    /**
+     * The ledger after automatic retry sent again the recipients at {@code indexes} (envelope
+     * indexes of {@code previous}) in a new transaction whose ledger is {@code retry}: those take
+     * the retry's result, with one attempt more than before; the others stay as they were. The
+     * final reply and the flags are those of the parts together ({@link #assemble}).
+     */
+    public static MessageLedger retried(MessageLedger previous, int[] indexes, MessageLedger retry) {
+        int[] all = new int[previous.recipients.length];
+        Arrays.setAll(all, k -> k);
+        MessageLedger ledger = assemble(previous.envelope, List.of(all, indexes), List.of(previous, retry));
+        for (int j = 0; j < indexes.length; j++) {
+            int before = previous.recipients[indexes[j]].attempts();
+            ledger.recipients[indexes[j]] = retry.recipients[j].withAttempts(before + retry.recipients[j].attempts());
+        }
+        return ledger;
+    }
+
     /** A ledger with every recipient PENDING. */
     public MessageLedger(Envelope envelope) {
         this.envelope = envelope;

@@ -14,12 +14,19 @@ public final class RecipientResult {
     private final RecipientStatus status;
     private final SmtpReply rcptReply;
     private final SmtpError error;
+    private final int attempts;
 
     RecipientResult(String address, RecipientStatus status, SmtpReply rcptReply, SmtpError error) {
+        this(address, status, rcptReply, error, 1);
+    }
+
+    private RecipientResult(String address, RecipientStatus status, SmtpReply rcptReply, SmtpError error,
+                            int attempts) {
         this.address = Objects.requireNonNull(address);
         this.status = Objects.requireNonNull(status);
         this.rcptReply = rcptReply;
         this.error = error;
+        this.attempts = attempts;
     }
 
     /** The envelope address (RCPT TO). */
@@ -45,6 +52,19 @@ public final class RecipientResult {
     /** The error behind a FAILED or UNKNOWN status. */
     public Optional<SmtpError> error() {
         return Optional.ofNullable(error);
+    }
+
+    /**
+     * How many times automatic retry sent this recipient, in a transaction of its own each time: 1
+     * unless it was retried; the status, reply and error are those of the last attempt.
+     */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** This result, counted as the last of {@code attempts} attempts. */
+    RecipientResult withAttempts(int attempts) {
+        return new RecipientResult(address, status, rcptReply, error, attempts);
     }
 
     /**
@@ -93,6 +113,6 @@ public final class RecipientResult {
 
     @Override
     public String toString() {
-        return address + " " + status + (error != null ? " " + error : "");
+        return address + " " + status + (error != null ? " " + error : "") + (attempts > 1 ? " attempts=" + attempts : "");
     }
 }

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.client;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -53,12 +54,23 @@ public final class SendReport {
     private final long succeeded;
     private final long failed;
     private final long unknown;
+    private final Duration waited;
 
     /**
      * @param entries    one per message of the batch, in order
      * @param roundTrips the round trips the batch cost, over every connection it used
      */
     public SendReport(List<Entry> entries, long roundTrips) {
+        this(entries, roundTrips, Duration.ZERO);
+    }
+
+    /**
+     * @param entries    one per message of the batch, in order
+     * @param roundTrips the round trips the batch cost, over every connection it used
+     * @param waited     how long automatic retry waited between attempts (zero without retry)
+     */
+    public SendReport(List<Entry> entries, long roundTrips, Duration waited) {
+        this.waited = java.util.Objects.requireNonNull(waited);
         this.entries = List.copyOf(entries);
         this.roundTrips = roundTrips;
         long a = 0;
@@ -135,6 +147,11 @@ public final class SendReport {
     /** Round trips spent on the batch, over every connection (set-up of new connections excluded). */
     public long roundTrips() {
         return roundTrips;
+    }
+
+    /** How long automatic retry waited (backed off) between attempts; zero when nothing was retried. */
+    public Duration waited() {
+        return waited;
     }
 
     /** True when every message was delivered to every recipient. */

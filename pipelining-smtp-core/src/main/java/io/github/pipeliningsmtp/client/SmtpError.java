@@ -127,6 +127,14 @@ public final class SmtpError {
         return reply == null ? Optional.empty() : reply.enhancedStatusCode();
     }
 
+    /**
+     * What kind of "slow down" the reply was ({@link ThrottleKind#classify}), empty when there was
+     * no reply or it was not throttling.
+     */
+    public Optional<ThrottleKind> throttle() {
+        return ThrottleKind.classify(reply);
+    }
+
     /** Transient, permanent, local or configuration. */
     public FailureType type() {
         return type;

@@ -45,4 +45,34 @@ public interface SmtpListener {
     /** A batch ended: every recipient of every message is SUCCEEDED, FAILED or UNKNOWN. */
     default void batchCompleted(SendReport report, Duration elapsed) {
     }
+
+    /**
+     * A reply was recognised as throttling ({@link ThrottleKind#classify}); told by the pool, on the
+     * thread that read the reply, right after {@link #replyReceived}.
+     *
+     * @param command the verb it answered, as in {@link #replyReceived}
+     */
+    default void throttled(ThrottleKind kind, String command, SmtpReply reply) {
+    }
+
+    /**
+     * Automatic retry is about to send {@code recipients} recipients (of {@code messages} messages)
+     * again, after waiting {@code backOff}; told on the sending thread before it waits.
+     */
+    default void retrying(int messages, int recipients, Duration backOff) {
+    }
+
+    /**
+     * Automatic retry waited {@code waited} before a new attempt (less than its back-off when
+     * interrupted); told on the sending thread.
+     */
+    default void retryWaited(Duration waited) {
+    }
+
+    /**
+     * The pool's adaptive concurrency limit changed to {@code limit} connections in use at once
+     * (between 1 and {@code max-connections}); told on the thread whose reply changed it.
+     */
+    default void concurrencyLimitChanged(int limit) {
+    }
 }

@@ -44,6 +44,10 @@ import java.util.Properties;
  * sender and DSN options). A message that cannot be prepared is in the report with a
  * {@link MessagePreparationException} and its recipients FAILED (LOCAL); the others are sent.
  *
+ * <p>Automatic retry ({@link Builder#retryPolicy}, off by default) sends again, after a back-off,
+ * what is safe to send again (see {@link RetryingDelivery}); {@link SendReport#waited()} says how
+ * long a send waited for it.
+ *
  * <p>Thread-safe: one mailer serves every thread. {@link #send} never throws for a server's
  * refusal or a connection failure: those are in the report (a session that could not be opened is
  * each unsent message's {@link SendReport.Entry#error()}).
@@ -55,6 +59,7 @@ public final class SmtpMailer implements AutoCloseable {
 
     private final SmtpConnectionPool pool;
     private final BatchDelivery delivery;
+    private final RetryingDelivery retrying;
     private final Session session;
     private final SmtpListener listener;
     private final Duration shutdownTimeout;
@@ -71,8 +76,20 @@ public final class SmtpMailer implements AutoCloseable {
      */
     public SmtpMailer(SmtpConnectionPool pool, DeliveryOptions options, String defaultEncoding, Duration shutdownTimeout,
                       SmtpListener listener) {
+        this(pool, options, defaultEncoding, shutdownTimeout, listener, RetryPolicy.DISABLED, RetryClock.SYSTEM);
+    }
+
+    /**
+     * A mailer over an existing pool, with automatic retry ({@link RetryingDelivery}).
+     *
+     * @param retry what to send again and when; {@link RetryPolicy#DISABLED} for none
+     * @param clock the time source and wait of retry; {@link RetryClock#SYSTEM} outside tests
+     */
+    public SmtpMailer(SmtpConnectionPool pool, DeliveryOptions options, String defaultEncoding, Duration shutdownTimeout,
+                      SmtpListener listener, RetryPolicy retry, RetryClock clock) {
         this.pool = pool;
         this.delivery = new BatchDelivery(pool, options);
+        this.retrying = new RetryingDelivery(delivery, retry, listener, clock);
         Properties properties = new Properties();
         if (defaultEncoding != null) {
             properties.setProperty("mail.mime.charset", defaultEncoding);
@@ -115,6 +132,11 @@ public final class SmtpMailer implements AutoCloseable {
         return delivery.options();
     }
 
+    /** The automatic retry policy ({@link RetryPolicy#DISABLED} unless set). */
+    public RetryPolicy retryPolicy() {
+        return retrying.policy();
+    }
+
     /** Sends the messages; see the class comment. */
     public SendReport send(MimeMessage... messages) {
         return send(Arrays.asList(messages), Arrays.asList(messages));
@@ -138,7 +160,8 @@ public final class SmtpMailer implements AutoCloseable {
                 errors[i] = new MessagePreparationException(e);
             }
         }
-        BatchDelivery.Outcome outcome = delivery.deliver(outgoing);
+        RetryingDelivery.Outcome retried = retrying.deliver(outgoing);
+        BatchDelivery.Outcome outcome = retried.batch();
         MessageLedger[] ledgers = new MessageLedger[n];
         for (int k = 0; k < index.size(); k++) {
             ledgers[index.get(k)] = outcome.ledgers().get(k);
@@ -154,7 +177,7 @@ public final class SmtpMailer implements AutoCloseable {
             }
             entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
         }
-        SendReport report = new SendReport(entries, outcome.roundTrips());
+        SendReport report = new SendReport(entries, outcome.roundTrips(), retried.waited());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         BatchLog.completed(report, elapsed);
         listener.batchCompleted(report, elapsed);
@@ -217,6 +240,8 @@ public final class SmtpMailer implements AutoCloseable {
         private SmtpListener listener = SmtpListener.NONE;
         private String defaultEncoding = "UTF-8";
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private RetryPolicy retry = RetryPolicy.DISABLED;
+        private RetryClock retryClock = RetryClock.SYSTEM;
 
         private Builder(ConnectionSettings connection) {
             this.connection = connection;
@@ -258,9 +283,21 @@ public final class SmtpMailer implements AutoCloseable {
             return this;
         }
 
+        /** Automatic retry of what is safe to send again; default {@link RetryPolicy#DISABLED}. */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retry = java.util.Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** The time source and wait of retry; default {@link RetryClock#SYSTEM} (for tests and simulations). */
+        public Builder retryClock(RetryClock clock) {
+            this.retryClock = java.util.Objects.requireNonNull(clock);
+            return this;
+        }
+
         public SmtpMailer build() {
             return new SmtpMailer(new SmtpConnectionPool(connection, sending, pool, listener), delivery,
-                    defaultEncoding, shutdownTimeout, listener);
+                    defaultEncoding, shutdownTimeout, listener, retry, retryClock);
         }
     }
 }

@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * <p>Defaults: 4 connections at most, 0 kept idle at least, idle connections closed after 60 s,
  * a borrower waits at most 30 s, a connection is retired after 1,000 messages or 10 minutes
- * (0 means no limit for either).
+ * (0 means no limit for either); adaptive concurrency on, raised by one after 20 accepted contents
+ * in a row (see {@link #adaptiveConcurrency()}).
  */
 public final class PoolSettings {
 
@@ -18,6 +19,8 @@ public final class PoolSettings {
     private final Duration maxWait;
     private final int maxMessagesPerConnection;
     private final Duration maxConnectionAge;
+    private final boolean adaptiveConcurrency;
+    private final int successesBeforeIncrease;
 
     private PoolSettings(Builder b) {
         this.maxConnections = b.maxConnections;
@@ -26,6 +29,8 @@ public final class PoolSettings {
         this.maxWait = b.maxWait;
         this.maxMessagesPerConnection = b.maxMessagesPerConnection;
         this.maxConnectionAge = b.maxConnectionAge;
+        this.adaptiveConcurrency = b.adaptiveConcurrency;
+        this.successesBeforeIncrease = b.successesBeforeIncrease;
     }
 
     /** A builder with the defaults. */
@@ -68,11 +73,27 @@ public final class PoolSettings {
         return maxConnectionAge;
     }
 
+    /**
+     * Whether the number of connections in use adapts to the server: halved (never below 1) when the
+     * server refuses a connection (4yz greeting) or a transaction for concurrency (e.g. {@code 432
+     * 4.3.2} at DATA), raised by one after {@link #successesBeforeIncrease()} accepted contents in a
+     * row, never above {@link #maxConnections()}. Borrowers wait for a place within {@link #maxWait()}.
+     */
+    public boolean adaptiveConcurrency() {
+        return adaptiveConcurrency;
+    }
+
+    /** Accepted contents in a row after which an adaptive limit grows by one connection. */
+    public int successesBeforeIncrease() {
+        return successesBeforeIncrease;
+    }
+
     @Override
     public String toString() {
         return "PoolSettings[max=" + maxConnections + ", minIdle=" + minIdle + ", maxIdleTime=" + maxIdleTime
                 + ", maxWait=" + maxWait + ", maxMessagesPerConnection=" + maxMessagesPerConnection
-                + ", maxConnectionAge=" + maxConnectionAge + "]";
+                + ", maxConnectionAge=" + maxConnectionAge + ", adaptiveConcurrency=" + adaptiveConcurrency
+                + ", successesBeforeIncrease=" + successesBeforeIncrease + "]";
     }
 
     /** Builder; each setter validates. Not thread-safe. */
@@ -83,6 +104,8 @@ public final class PoolSettings {
         private Duration maxWait = Duration.ofSeconds(30);
         private int maxMessagesPerConnection = 1000;
         private Duration maxConnectionAge = Duration.ofMinutes(10);
+        private boolean adaptiveConcurrency = true;
+        private int successesBeforeIncrease = 20;
 
         private Builder() {
         }
@@ -132,6 +155,21 @@ public final class PoolSettings {
                 throw new IllegalArgumentException("maxConnectionAge must be zero or positive");
             }
             this.maxConnectionAge = d;
+            return this;
+        }
+
+        /** Whether the connections in use adapt to concurrency refusals; default true. */
+        public Builder adaptiveConcurrency(boolean adaptive) {
+            this.adaptiveConcurrency = adaptive;
+            return this;
+        }
+
+        /** Accepted contents in a row before an adaptive limit grows by one, at least 1; default 20. */
+        public Builder successesBeforeIncrease(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("successesBeforeIncrease must be at least 1, was " + n);
+            }
+            this.successesBeforeIncrease = n;
             return this;
         }
 

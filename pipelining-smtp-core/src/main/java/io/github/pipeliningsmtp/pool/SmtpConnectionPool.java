@@ -18,7 +18,10 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * unasked waiting in its socket and, after a second idle, not closed by the server), and retired
  * with QUIT when it breaks, reaches a limit, or stays idle past the max idle time.
  *
- * <p>Borrowers wait in arrival order (fair), at most the pool's max wait.
+ * <p>Borrowers wait in arrival order (fair), at most the pool's max wait in all: first for a place
+ * under the {@linkplain PoolSettings#adaptiveConcurrency() adaptive concurrency limit}
+ * ({@link #concurrencyLimit()}), then for a connection of Commons Pool 2 (whose {@code maxTotal}
+ * is {@code max-connections}).
  *
  * <p>Thread-safe. {@link #release} must be called exactly once for every {@link #borrow}, whatever
  * happened: a broken connection is then destroyed and its slot freed, so failures never leak slots.
@@ -31,6 +34,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
     private final ConnectionSettings connectionSettings;
     private final SendingOptions sendingOptions;
     private final Set<SmtpConnection> lent = ConcurrentHashMap.newKeySet();
+    private final ConcurrencyLimit limit;
 
     /**
      * A pool that opens connections with {@code connectionSettings} and {@code sendingOptions}, and
@@ -41,7 +45,10 @@ public final class SmtpConnectionPool implements AutoCloseable {
         this.settings = settings;
         this.connectionSettings = connectionSettings;
         this.sendingOptions = sendingOptions;
-        this.factory = new SmtpConnectionFactory(connectionSettings, sendingOptions, settings, listener);
+        this.limit = new ConcurrencyLimit(settings.maxConnections(), settings.adaptiveConcurrency(),
+                settings.successesBeforeIncrease(), listener);
+        this.factory = new SmtpConnectionFactory(connectionSettings, sendingOptions, settings,
+                new ThrottleSignals(listener, limit));
         GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(settings.maxConnections());
         config.setMaxIdle(settings.maxConnections());
@@ -73,9 +80,16 @@ public final class SmtpConnectionPool implements AutoCloseable {
      * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
      */
     public SmtpConnection borrow() throws IOException {
+        long deadline = System.nanoTime() + settings.maxWait().toNanos();
+        if (!limit.acquire(deadline)) {
+            throw new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
+                    + " ms: the concurrency limit is " + limit.limit() + " (" + stats() + ")", null);
+        }
+        boolean lentOut = false;
         try {
-            SmtpConnection connection = pool.borrowObject(settings.maxWait());
+            SmtpConnection connection = pool.borrowObject(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             lent.add(connection);
+            lentOut = true;
             return connection;
         } catch (IOException e) {
             throw e;
@@ -89,12 +103,16 @@ public final class SmtpConnectionPool implements AutoCloseable {
             throw new IOException("the SMTP connection pool is closed", e);
         } catch (Exception e) {
             throw new IOException("could not open an SMTP connection: " + e, e);
+        } finally {
+            if (!lentOut) {
+                limit.release();
+            }
         }
     }
 
     /** Takes a borrowed connection back: kept if still usable, otherwise closed and its slot freed. */
     public void release(SmtpConnection connection) {
-        lent.remove(connection);
+        boolean wasLent = lent.remove(connection);
         try {
             if (factory.retireReason(connection) == null && !pool.isClosed()) {
                 pool.returnObject(connection);
@@ -103,6 +121,12 @@ public final class SmtpConnectionPool implements AutoCloseable {
             }
         } catch (Exception e) {
             connection.close();
+        } finally {
+            // the place is given back only once the connection is idle again (or gone), so that the
+            // borrower it wakes takes this connection instead of opening one more
+            if (wasLent) {
+                limit.release();
+            }
         }
     }
 
@@ -121,9 +145,18 @@ public final class SmtpConnectionPool implements AutoCloseable {
         return pool.getNumIdle();
     }
 
-    /** Threads waiting for a connection now. */
+    /**
+     * How many connections may be in use at once now: {@code max-connections} unless the server
+     * refused for concurrency (see {@link PoolSettings#adaptiveConcurrency()}); between 1 and
+     * {@code max-connections}. Changes are told to {@link SmtpListener#concurrencyLimitChanged}.
+     */
+    public int concurrencyLimit() {
+        return limit.limit();
+    }
+
+    /** Threads waiting for a connection now (for a place under the concurrency limit, or for Commons Pool). */
     public int waiting() {
-        return pool.getNumWaiters();
+        return limit.waiting() + pool.getNumWaiters();
     }
 
     /** The settings. */

@@ -69,7 +69,8 @@ public final class PipeliningSmtpAutoConfiguration {
         DeliveryPolicy policy = properties.getDelivery() == PipeliningSmtpProperties.Delivery.ALL_OR_NOTHING
                 ? DeliveryPolicy.ALL_OR_NOTHING : DeliveryPolicy.PARTIAL;
         PipelinedMailSender sender = new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy,
-                properties.getShutdownTimeout(), events, properties.isSplitOnTooManyRecipients());
+                properties.getShutdownTimeout(), events, properties.isSplitOnTooManyRecipients(),
+                SettingsMapper.retry(properties.getRetry()));
         PipeliningSmtpProperties.Dsn dsn = properties.getDsn();
         if (!dsn.getNotify().isEmpty() || dsn.getRet() != null || dsn.isOrcpt()) {
             try {

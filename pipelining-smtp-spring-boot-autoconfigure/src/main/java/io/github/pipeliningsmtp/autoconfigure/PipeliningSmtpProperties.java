@@ -236,6 +236,14 @@ public class PipeliningSmtpProperties {
         /** A connection is retired once this old; 0 for no limit. */
         private Duration maxConnectionAge = Duration.ofMinutes(10);
 
+        /** Fewer connections in use when the server refuses for concurrency. */
+        @NestedConfigurationProperty
+        private final AdaptiveConcurrencyProperties adaptiveConcurrency = new AdaptiveConcurrencyProperties();
+
+        public AdaptiveConcurrencyProperties getAdaptiveConcurrency() {
+            return adaptiveConcurrency;
+        }
+
         public int getMaxConnections() {
             return maxConnections;
         }
@@ -475,6 +483,14 @@ public class PipeliningSmtpProperties {
 
     public Pool getPool() {
         return pool;
+    }
+
+    /** Automatic retry of what is safe to send again. */
+    @NestedConfigurationProperty
+    private final RetryProperties retry = new RetryProperties();
+
+    public RetryProperties getRetry() {
+        return retry;
     }
 
     public Health getHealth() {

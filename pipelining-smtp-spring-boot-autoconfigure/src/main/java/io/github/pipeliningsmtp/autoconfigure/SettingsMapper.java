@@ -7,6 +7,7 @@ import io.github.pipeliningsmtp.client.OAuth2TokenProvider;
 import io.github.pipeliningsmtp.client.TlsMode;
 import io.github.pipeliningsmtp.pacing.RateLimits;
 import io.github.pipeliningsmtp.pacing.SharedSendRateLimit;
+import io.github.pipeliningsmtp.delivery.RetryPolicy;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -93,6 +94,9 @@ final class SettingsMapper {
         set("pool.max-wait", p.getMaxWait(), b::maxWait);
         set("pool.max-messages-per-connection", p.getMaxMessagesPerConnection(), b::maxMessagesPerConnection);
         set("pool.max-connection-age", p.getMaxConnectionAge(), b::maxConnectionAge);
+        b.adaptiveConcurrency(p.getAdaptiveConcurrency().isEnabled());
+        set("pool.adaptive-concurrency.successes-before-increase",
+                p.getAdaptiveConcurrency().getSuccessesBeforeIncrease(), b::successesBeforeIncrease);
         return check("pool.min-idle", p.getMinIdle(), b::build);
     }
 
@@ -165,6 +169,23 @@ final class SettingsMapper {
     private static <T> void setIfPresent(String name, T value, Consumer<T> setter) {
         if (value != null) {
             set(name, value, setter);
+        }
+    }
+
+    static RetryPolicy retry(RetryProperties p) {
+        RetryPolicy.Builder b = RetryPolicy.builder().enabled(p.isEnabled());
+        set("retry.max-attempts", p.getMaxAttempts(), b::maxAttempts);
+        set("retry.initial-back-off", p.getInitialBackOff(), b::initialBackOff);
+        set("retry.multiplier", p.getMultiplier(), b::multiplier);
+        set("retry.max-back-off", p.getMaxBackOff(), b::maxBackOff);
+        set("retry.jitter", p.getJitter(), b::jitter);
+        set("retry.budget", p.getBudget(), b::budget);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            boolean budget = e.getMessage().startsWith("budget");
+            throw new InvalidConfigurationPropertyValueException(PREFIX + (budget ? "retry.budget" : "retry.max-back-off"),
+                    budget ? p.getBudget() : p.getMaxBackOff(), e.getMessage());
         }
     }
 

@@ -6,6 +6,8 @@ import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SmtpAuthenticationException;
 import io.github.pipeliningsmtp.delivery.DeliveryOptions;
 import io.github.pipeliningsmtp.delivery.MessagePreparationException;
+import io.github.pipeliningsmtp.delivery.RetryClock;
+import io.github.pipeliningsmtp.delivery.RetryPolicy;
 import io.github.pipeliningsmtp.delivery.SmtpMailer;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
 import jakarta.mail.MessagingException;
@@ -76,9 +78,20 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
      */
     public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
                                Duration shutdownTimeout, SenderEvents events, boolean splitTooManyRecipients) {
+        this(pool, defaultEncoding, policy, shutdownTimeout, events, splitTooManyRecipients, RetryPolicy.DISABLED);
+    }
+
+    /**
+     * As above, with automatic retry of what is safe to send again ({@link RetryPolicy#DISABLED} for
+     * none): {@link #send} then returns, or throws, once retry has ended, at most the policy's
+     * budget plus the last attempt's own time after it began.
+     */
+    public PipelinedMailSender(SmtpConnectionPool pool, String defaultEncoding, DeliveryPolicy policy,
+                               Duration shutdownTimeout, SenderEvents events, boolean splitTooManyRecipients,
+                               RetryPolicy retry) {
         this.events = events;
         this.mailer = new SmtpMailer(pool, new DeliveryOptions(policy, splitTooManyRecipients), defaultEncoding,
-                shutdownTimeout, events);
+                shutdownTimeout, events, retry, RetryClock.SYSTEM);
         this.policy = policy;
     }
 
@@ -169,7 +182,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             if (auth != null) {
                 throw new MailAuthenticationException("SMTP server refused authentication: " + auth.getMessage(), auth);
             }
-            return new SendReport(entries, core.roundTrips());
+            return new SendReport(entries, core.roundTrips(), core.waited());
         });
     }
 

@@ -2,6 +2,7 @@ package io.github.pipeliningsmtp.sender;
 
 import io.github.pipeliningsmtp.client.RetireReason;
 import io.github.pipeliningsmtp.client.SmtpListener;
+import io.github.pipeliningsmtp.client.ThrottleKind;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import java.time.Duration;
@@ -82,6 +83,36 @@ public final class SenderEvents implements SmtpListener {
         for (SmtpListener l : listeners) {
             try {
                 l.batchCompleted(report, elapsed);
+            } catch (RuntimeException ignored) {
+                // a listener must not break sending
+            }
+        }
+    }
+
+    @Override
+    public void throttled(ThrottleKind kind, String command, SmtpReply reply) {
+        each(l -> l.throttled(kind, command, reply));
+    }
+
+    @Override
+    public void retrying(int messages, int recipients, Duration backOff) {
+        each(l -> l.retrying(messages, recipients, backOff));
+    }
+
+    @Override
+    public void retryWaited(Duration waited) {
+        each(l -> l.retryWaited(waited));
+    }
+
+    @Override
+    public void concurrencyLimitChanged(int limit) {
+        each(l -> l.concurrencyLimitChanged(limit));
+    }
+
+    private void each(java.util.function.Consumer<SmtpListener> event) {
+        for (SmtpListener l : listeners) {
+            try {
+                event.accept(l);
             } catch (RuntimeException ignored) {
                 // a listener must not break sending
             }

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Binds the meters of every {@link PipelinedMailSender} bean to a registry (see {@link SenderMeters}
- * for the names); each sender then reports to them. Bound by Spring Boot when Micrometer is set up.
+ * and {@link PacingMeters} for the names); each sender then reports to them. Bound by Spring Boot when Micrometer is set up.
  */
 public final class PipeliningSmtpMetrics implements MeterBinder {
 
@@ -21,5 +21,6 @@ public final class PipeliningSmtpMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         senders.forEach((name, sender) -> sender.events().add(new SenderMeters(registry, name, sender)));
+        senders.forEach((name, sender) -> sender.events().add(new PacingMeters(registry, name, sender)));
     }
 }
