@@ -29,7 +29,10 @@ import java.util.List;
  *
  * <p>Pacing: before a transaction's MAIL FROM goes into a flight, the transaction takes its budget
  * from the send rate limit ({@link SendingOptions#rateLimit()}: one message, its RCPT TO count),
- * waiting for it if need be, so the pace is kept per transaction, not per batch. A BDAT flight holds
+ * waiting for it if need be, so the pace is kept per transaction, not per batch. With DATA, the
+ * wait never holds a server's transaction open: when the next budget is not there yet, the open
+ * transaction's content (whose DATA already got 354) is written and its reply read first, in a flight
+ * of its own, then the next envelope goes after the wait. A BDAT flight holds
  * no more messages than the limit lets go at once ({@link SendRateLimit#burst()}). When the budget
  * cannot be had within the limit's wait (or the thread is interrupted while waiting), nothing more is
  * started on this call: what was written is completed, and the transactions not started are FAILED
@@ -95,7 +98,22 @@ final class TransactionRunner {
     private void runPipelined(List<Transaction> transactions) {
         Transaction open = null;
         for (Transaction tx : transactions) {
-            if (!paced(tx)) {
+            long due = reserve(tx);
+            if (due < 0) {
+                break;
+            }
+            if (open != null && due > System.nanoTime()) {
+                // the server has answered the open transaction's DATA with 354 and waits for its
+                // content: write it now rather than hold the server's transaction open while this one
+                // waits for its budget (a relay that caps concurrent transactions counts it)
+                Flight content = new Flight();
+                completion(content, open);
+                if (!execute(content)) {
+                    return;
+                }
+                open = null;
+            }
+            if (!awaitBudget(due)) {
                 break;
             }
             Flight flight = new Flight();
@@ -211,20 +229,46 @@ final class TransactionRunner {
      * @return false when it could not be had: nothing more is started on this call
      */
     private boolean paced(Transaction tx) {
+        long due = reserve(tx);
+        return due >= 0 && awaitBudget(due);
+    }
+
+    /**
+     * Reserves the transaction's budget without waiting for it.
+     *
+     * @return when it is due ({@link System#nanoTime()} scale), or -1 when it could not be had
+     *         ({@code paceError} says why): nothing more is started on this call
+     */
+    private long reserve(Transaction tx) {
         if (paceError != null) {
-            return false;
+            return -1;
         }
         try {
-            options.rateLimit().acquire(1, tx.ledger().envelope().recipients().size());
-            return true;
+            long now = System.nanoTime();
+            return now + options.rateLimit().reserve(1, tx.ledger().envelope().recipients().size()).toNanos();
         } catch (RateLimitWaitException e) {
             paceError = SmtpError.ofConnection(SmtpStep.MAIL_FROM, null, e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            paceError = SmtpError.ofConnection(SmtpStep.MAIL_FROM, null, new java.io.InterruptedIOException(
-                    "not sent: the sending thread was interrupted while it waited for the send rate limit"));
+            interruptedWhilePaced();
         }
-        return false;
+        return -1;
+    }
+
+    /** Waits until the reserved budget is due; false when interrupted ({@code paceError} says so). */
+    private boolean awaitBudget(long due) {
+        try {
+            options.rateLimit().await(Duration.ofNanos(due - System.nanoTime()));
+            return true;
+        } catch (InterruptedException e) {
+            interruptedWhilePaced();
+            return false;
+        }
+    }
+
+    private void interruptedWhilePaced() {
+        Thread.currentThread().interrupt();
+        paceError = SmtpError.ofConnection(SmtpStep.MAIL_FROM, null, new java.io.InterruptedIOException(
+                "not sent: the sending thread was interrupted while it waited for the send rate limit"));
     }
 
     /** Whether the reset rule calls for RSET before the next MAIL FROM. */

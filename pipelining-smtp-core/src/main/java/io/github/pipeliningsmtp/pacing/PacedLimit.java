@@ -50,6 +50,13 @@ abstract class PacedLimit implements SendRateLimit {
 
     @Override
     public final Duration acquire(int messages, int recipients) throws RateLimitWaitException, InterruptedException {
+        Duration due = reserve(messages, recipients);
+        await(due);
+        return due;
+    }
+
+    @Override
+    public final Duration reserve(int messages, int recipients) throws RateLimitWaitException, InterruptedException {
         if (messages < 0 || recipients < 0) {
             throw new IllegalArgumentException("messages and recipients must not be negative: " + messages + ", "
                     + recipients);
@@ -66,9 +73,15 @@ abstract class PacedLimit implements SendRateLimit {
         if (due > 0) {
             waited.incrementAndGet();
             totalWaitNanos.addAndGet(due);
-            sleeper.sleep(due);
         }
         return Duration.ofNanos(due);
+    }
+
+    @Override
+    public final void await(Duration due) throws InterruptedException {
+        if (!due.isNegative() && !due.isZero()) {
+            sleeper.sleep(due.toNanos());
+        }
     }
 
     @Override

@@ -51,6 +51,35 @@ public interface SendRateLimit {
     Duration acquire(int messages, int recipients) throws RateLimitWaitException, InterruptedException;
 
     /**
+     * Takes the budget of one transaction like {@link #acquire}, but leaves the wait to the caller:
+     * returns how long after this call the budget is due, and the caller passes that to
+     * {@link #await} once it has done what must not wait (a pipelining connection first writes the
+     * content the server is waiting for, so that the server never holds a transaction open while
+     * the client waits for its budget). The default waits inside, as {@link #acquire}, and returns
+     * zero.
+     *
+     * @return how long the caller must still wait, zero or more
+     * @throws RateLimitWaitException as {@link #acquire}: nothing was taken
+     * @throws InterruptedException   as {@link #acquire}
+     */
+    default Duration reserve(int messages, int recipients) throws RateLimitWaitException, InterruptedException {
+        acquire(messages, recipients);
+        return Duration.ZERO;
+    }
+
+    /**
+     * Sleeps the calling thread for {@code due} (what {@link #reserve} returned, less the time since
+     * spent); returns at once when it is zero or negative.
+     *
+     * @throws InterruptedException when interrupted; the budget reserved is spent
+     */
+    default void await(Duration due) throws InterruptedException {
+        if (!due.isNegative() && !due.isZero()) {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(due.toNanos());
+        }
+    }
+
+    /**
      * The most messages this limit lets go out at once (the message bucket's capacity), which caps a
      * BDAT window so that transactions whose budget came in turn are not written as one burst;
      * {@link Integer#MAX_VALUE} without a message rate.
