@@ -71,8 +71,21 @@ public final class SmtpConnectionPool implements AutoCloseable {
      * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
      */
     public SmtpConnection borrow() throws IOException {
+        return borrow(settings.maxWait());
+    }
+
+    /**
+     * As {@link #borrow()}, waiting at most {@code maxWait} (at most the pool's max wait; for a
+     * caller that has already waited part of it elsewhere). The timeout's message names the pool's
+     * max wait, as for {@link #borrow()}.
+     *
+     * @throws SmtpPoolTimeoutException when none is free within {@code maxWait}
+     * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
+     */
+    public SmtpConnection borrow(Duration maxWait) throws IOException {
         try {
-            SmtpConnection connection = pool.borrowObject(settings.maxWait());
+            Duration wait = maxWait.compareTo(settings.maxWait()) < 0 ? maxWait : settings.maxWait();
+            SmtpConnection connection = pool.borrowObject(wait.isNegative() ? Duration.ZERO : wait);
             lent.add(connection);
             return connection;
         } catch (IOException e) {
@@ -81,13 +94,18 @@ public final class SmtpConnectionPool implements AutoCloseable {
             if (pool.isClosed()) {
                 throw new IOException("the SMTP connection pool is closed", e);
             }
-            throw new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
-                    + " ms (" + stats() + ")", e);
+            throw timeout(e);
         } catch (IllegalStateException e) {
             throw new IOException("the SMTP connection pool is closed", e);
         } catch (Exception e) {
             throw new IOException("could not open an SMTP connection: " + e, e);
         }
+    }
+
+    /** The exception of a borrow that found no connection within the max wait, naming the pool's state. */
+    public SmtpPoolTimeoutException timeout(Throwable cause) {
+        return new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
+                + " ms (" + stats() + ")", cause);
     }
 
     /** Takes a borrowed connection back: kept if still usable, otherwise closed and its slot freed. */
