@@ -127,17 +127,22 @@ final class FlightDispatcher implements AutoCloseable {
             s.expiry = timer.schedule(() -> expire(s), maxWait.toNanos(), TimeUnit.NANOSECONDS);
         }
         if (start) {
-            try {
-                laneThreads.execute(new Lane());
-            } catch (RejectedExecutionException | OutOfMemoryError e) {
-                synchronized (lock) {
-                    lanes--;
-                    collecting--;
-                }
-                // the other lanes, or the wait bound, settle it
-            }
+            startLane();
         }
         return s;
+    }
+
+    /** Starts a lane already counted in {@code lanes} and {@code collecting}. */
+    private void startLane() {
+        try {
+            laneThreads.execute(new Lane());
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+            synchronized (lock) {
+                lanes--;
+                collecting--;
+            }
+            // the other lanes, or the wait bound, settle what is queued
+        }
     }
 
     /**
@@ -292,7 +297,7 @@ final class FlightDispatcher implements AutoCloseable {
                                 + e, e));
                         continue;
                     }
-                    List<Submission> taken = take(capacity(connection));
+                    List<Submission> taken = take(capacity(connection), connection.isChunking());
                     counted = false;
                     if (taken.isEmpty()) {
                         pool.release(connection);
@@ -328,13 +333,20 @@ final class FlightDispatcher implements AutoCloseable {
         }
 
         /**
-         * This lane's share of the queue: all of it, or an equal part when other lanes are collecting
-         * too, and no more messages than the connection may still carry (at least one submission).
+         * This lane's share of the queue: with DATA an equal part among the pool's max-connections
+         * lanes (the rest is left to another lane, started here if the pool allows one more), with
+         * BDAT an equal part among the lanes collecting now; and no more messages than the connection
+         * may still carry (at least one submission).
          */
-        private List<Submission> take(int capacity) {
+        private List<Submission> take(int capacity, boolean chunking) {
+            boolean spare;
+            List<Submission> taken;
             synchronized (lock) {
-                int share = (queue.size() + collecting - 1) / collecting;
-                List<Submission> taken = new ArrayList<>(share);
+                // with DATA every message of a flight costs a round trip: a burst spreads over the lanes the
+                // pool allows; with BDAT a flight costs about one round trip whatever it carries: take more
+                int lanesToShare = chunking ? collecting : maxLanes;
+                int share = (queue.size() + lanesToShare - 1) / lanesToShare;
+                taken = new ArrayList<>(share);
                 int messages = 0;
                 while (taken.size() < share && !queue.isEmpty()
                         && (taken.isEmpty() || messages + queue.peek().messages.size() <= capacity)) {
@@ -350,8 +362,16 @@ final class FlightDispatcher implements AutoCloseable {
                 collecting--;
                 flight = taken;
                 stopped = false;
-                return taken;
+                spare = lanes < maxLanes && collecting < queue.size();
+                if (spare) {
+                    lanes++;
+                    collecting++;
+                }
             }
+            if (spare) {
+                startLane();
+            }
+            return taken;
         }
 
         /** Every queued submission (or only those past their wait bound) FAILED with {@code e}. */
