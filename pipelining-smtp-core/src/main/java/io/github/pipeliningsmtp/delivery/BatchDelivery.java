@@ -35,6 +35,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@value #MESSAGES_PER_CONNECTION} messages, at most the pool's {@code max-connections}, so that
  * small batches sent from many threads at once do not each fan out over the whole pool.
  *
+ * <p>Small batches (at most {@value #MESSAGES_PER_CONNECTION} messages: a single {@code send} from a
+ * request or an event, say) are not sent on a connection of their own: they go to a shared queue
+ * whose lanes put the sends of many threads in shared flights (see {@link FlightDispatcher}), so
+ * concurrent senders share round trips instead of queueing for connections. A small batch waits in
+ * that queue at most the pool's max wait, as it would for a connection. Larger batches are cut in
+ * shares as above.
+ *
  * <p>Thread-safe: batches from many threads share the pool. A worker that cannot get a connection
  * leaves its share FAILED (not sent) with the session's error (see {@link SessionFailures}); the
  * first such failure is reported in {@link Outcome#connectionFailure()}.
@@ -53,6 +60,9 @@ public final class BatchDelivery implements AutoCloseable {
     /** Messages per connection a batch grows to before it borrows one more. */
     public static final int MESSAGES_PER_CONNECTION = 10;
 
+    /** Largest share of a batch sent with a {@link ProgressListener}: progress comes at least this often per connection. */
+    public static final int PROGRESS_SHARE = 100;
+
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final System.Logger LOG = System.getLogger(BatchDelivery.class.getName());
 
@@ -63,6 +73,9 @@ public final class BatchDelivery implements AutoCloseable {
     }
 
     private final ShareSender delivery;
+    /** Null with a test's share sender: every batch then goes in shares. */
+    private final FlightDispatcher dispatcher;
+    private final AtomicInteger sending = new AtomicInteger();
     private final SmtpConnectionPool pool;
     private final DeliveryOptions options;
     private final ExecutorService helpers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
@@ -77,14 +90,82 @@ public final class BatchDelivery implements AutoCloseable {
      * @param options the delivery policy and the split rule
      */
     public BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options) {
-        this(pool, options, new PooledDelivery(pool, options)::deliver);
+        this(pool, options, new PooledDelivery(pool, options));
     }
 
-    /** With another way to send a share: a test hook for failures of a worker. */
+    private BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options, PooledDelivery pooled) {
+        this.pool = pool;
+        this.options = options;
+        this.delivery = pooled::deliver;
+        this.dispatcher = new FlightDispatcher(pool, pooled, options);
+    }
+
+    /** With another way to send a share: a test hook for failures of a worker (no shared flights). */
     BatchDelivery(SmtpConnectionPool pool, DeliveryOptions options, ShareSender sender) {
         this.pool = pool;
         this.options = options;
         this.delivery = sender;
+        this.dispatcher = null;
+    }
+
+    /**
+     * Messages handed to this object and not yet done, as a gauge: {@code queued} wait in the shared
+     * queue for a lane, {@code inFlight} are being sent (on a lane, or in a batch's shares).
+     */
+    public record Load(int queued, int inFlight) {
+    }
+
+    /** The messages queued and in flight now. */
+    public Load load() {
+        return dispatcher == null ? new Load(0, sending.get())
+                : new Load(dispatcher.queued(), dispatcher.inFlight() + sending.get());
+    }
+
+    /**
+     * A small batch handed to the shared queue without waiting: its {@link #outcome()} completes on
+     * a lane thread (or the wait-bound timer) with one ledger per message; {@link #withdraw()} removes
+     * it while it is still queued (nothing of it written).
+     */
+    public static final class Pending {
+        private final FlightDispatcher dispatcher;
+        private final Submission submission;
+
+        private Pending(FlightDispatcher dispatcher, Submission submission) {
+            this.dispatcher = dispatcher;
+            this.submission = submission;
+        }
+
+        /** The outcome; completed exceptionally only with an {@link IllegalArgumentException} (an unsafe parameter). */
+        public java.util.concurrent.CompletableFuture<Outcome> outcome() {
+            return submission.result;
+        }
+
+        /**
+         * Takes the messages out of the queue if no lane has taken them into a flight yet (their
+         * MAIL FROM is then not written); the outcome then never completes. False once they are in a
+         * flight: they are reported as usual.
+         */
+        public boolean withdraw() {
+            return dispatcher.withdraw(submission);
+        }
+    }
+
+    /**
+     * Queues a small batch (at most {@value #MESSAGES_PER_CONNECTION} messages) for the shared
+     * flights and returns at once; null when it is larger or this object is closed (send it with
+     * {@link #deliver}).
+     *
+     * @throws IllegalArgumentException for an address that cannot be written safely; nothing was queued
+     */
+    public Pending submit(List<OutgoingMessage> messages) {
+        if (messages.isEmpty() || !sharesFlights(messages.size())) {
+            return null;
+        }
+        for (OutgoingMessage m : messages) {
+            m.envelope().checkAddresses();
+        }
+        Submission s = dispatcher.submit(List.copyOf(messages));
+        return s == null ? null : new Pending(dispatcher, s);
     }
 
     /** The pool. */
@@ -115,19 +196,102 @@ public final class BatchDelivery implements AutoCloseable {
      * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
      */
     public Outcome deliver(List<OutgoingMessage> messages) {
+        return deliver(messages, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #deliver(List)}, telling {@code progress} after every share (then at most
+     * {@value #PROGRESS_SHARE} messages) and at the end; see {@link ProgressListener} for threads.
+     *
+     * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
+     */
+    public Outcome deliver(List<OutgoingMessage> messages, ProgressListener progress) {
         int n = messages.size();
-        MessageLedger[] ledgers = new MessageLedger[n];
         if (n == 0) {
             return new Outcome(List.of(), 0, null);
         }
         for (OutgoingMessage m : messages) {
             m.envelope().checkAddresses();
         }
+        Tally tally = new Tally(n, progress);
+        if (sharesFlights(n)) {
+            Outcome outcome;
+            if (Thread.currentThread().isInterrupted()) {
+                outcome = notSent(messages, new InterruptedIOException("not sent: the sending thread was interrupted"));
+            } else {
+                Submission s = dispatcher.submit(List.copyOf(messages));
+                outcome = s == null ? null : dispatcher.await(s);
+            }
+            if (outcome != null) {
+                tally.done(outcome.ledgers());
+                return outcome;
+            }
+        }
+        sending.addAndGet(n);
+        try {
+            return deliverInShares(messages, tally, progress != ProgressListener.NONE);
+        } finally {
+            sending.addAndGet(-n);
+        }
+    }
+
+    /**
+     * Whether a batch of {@code n} goes to the shared flights: at most {@value #MESSAGES_PER_CONNECTION}
+     * messages, and no more than the pool's max-messages-per-connection (a flight is one connection).
+     */
+    private boolean sharesFlights(int n) {
+        int limit = pool.settings().maxMessagesPerConnection();
+        return dispatcher != null && n <= MESSAGES_PER_CONNECTION && (limit <= 0 || n <= limit);
+    }
+
+    private Outcome notSent(List<OutgoingMessage> messages, IOException e) {
+        SmtpError error = SessionFailures.errorOf(e, pool.connectionSettings().tlsMode());
+        return new Outcome(messages.stream().map(m -> MessageLedger.notSent(m.envelope(), error)).toList(), 0, e);
+    }
+
+    /** Messages done and recipient outcomes so far, told to the progress listener one call at a time. */
+    private static final class Tally {
+        private final int total;
+        private final ProgressListener listener;
+        private int done;
+        private long succeeded;
+        private long failed;
+        private long unknown;
+
+        Tally(int total, ProgressListener listener) {
+            this.total = total;
+            this.listener = listener;
+        }
+
+        synchronized void done(List<MessageLedger> ledgers) {
+            if (listener == ProgressListener.NONE) {
+                return;
+            }
+            for (MessageLedger l : ledgers) {
+                done++;
+                succeeded += l.count(io.github.pipeliningsmtp.client.RecipientStatus.SUCCEEDED);
+                failed += l.count(io.github.pipeliningsmtp.client.RecipientStatus.FAILED);
+                unknown += l.count(io.github.pipeliningsmtp.client.RecipientStatus.UNKNOWN);
+            }
+            try {
+                listener.progressed(new SendProgress(done, total, succeeded, failed, unknown));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a progress listener failed (ignored): {0}", e.toString());
+            }
+        }
+    }
+
+    private Outcome deliverInShares(List<OutgoingMessage> messages, Tally tally, boolean withProgress) {
+        int n = messages.size();
+        MessageLedger[] ledgers = new MessageLedger[n];
         int connections = connectionsFor(n, pool.settings().maxConnections());
         int perConnectionLimit = pool.settings().maxMessagesPerConnection();
         int share = (n + connections - 1) / connections;
         if (perConnectionLimit > 0) {
             share = Math.min(share, perConnectionLimit);
+        }
+        if (withProgress) {
+            share = Math.min(share, PROGRESS_SHARE);
         }
         int shareSize = share;
         int shares = (n + shareSize - 1) / shareSize;
@@ -158,6 +322,7 @@ public final class BatchDelivery implements AutoCloseable {
                 } catch (RuntimeException | Error e) {
                     workerFailed(messages, ledgers, from, to, e);
                 }
+                tally.done(java.util.Arrays.asList(ledgers).subList(from, to));
             }
         };
         int workers = Math.min(connections, shares);
@@ -238,9 +403,16 @@ public final class BatchDelivery implements AutoCloseable {
         }
     }
 
-    /** Stops the helper threads once their shares are sent; batches after it run on the caller's thread. */
+    /**
+     * Stops the helper threads once their shares are sent and takes no more sends into the shared
+     * queue (the lanes finish what is queued, until the pool's close ends their borrows); batches
+     * after it run on the caller's thread.
+     */
     @Override
     public void close() {
         helpers.shutdown();
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
     }
 }

@@ -91,6 +91,42 @@ public final class PooledDelivery {
      * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
      */
     public Result deliver(List<OutgoingMessage> messages, DeliveryPolicy policy) throws IOException {
+        return deliver(messages, policy, fromPool);
+    }
+
+    /**
+     * Where one delivery gets its connections: the pool (interrupt of the calling thread stops it),
+     * or a lane of the {@link FlightDispatcher} that holds one already and is stopped by its callers.
+     */
+    interface Connections {
+        /** A READY connection; released once with {@link #release}. */
+        SmtpConnection borrow() throws IOException;
+
+        void release(SmtpConnection connection);
+
+        /** Whether nothing more may be started: no new connection, no resend. */
+        boolean stopped();
+    }
+
+    private final Connections fromPool = new Connections() {
+        @Override
+        public SmtpConnection borrow() throws IOException {
+            return PooledDelivery.this.borrow();
+        }
+
+        @Override
+        public void release(SmtpConnection connection) {
+            pool.release(connection);
+        }
+
+        @Override
+        public boolean stopped() {
+            return Thread.currentThread().isInterrupted();
+        }
+    };
+
+    /** As {@link #deliver(List, DeliveryPolicy)}, with connections from {@code connections}. */
+    Result deliver(List<OutgoingMessage> messages, DeliveryPolicy policy, Connections connections) throws IOException {
         for (OutgoingMessage m : messages) {
             m.envelope().checkAddresses();
         }
@@ -111,11 +147,11 @@ public final class PooledDelivery {
         while (!queue.isEmpty()) {
             SmtpConnection connection;
             try {
-                if (Thread.currentThread().isInterrupted()) {
+                if (connections.stopped()) {
                     // an interrupted send starts nothing more: no new connection, no resend
                     throw new java.io.InterruptedIOException("not sent: the sending thread was interrupted");
                 }
-                connection = borrow();
+                connection = connections.borrow();
             } catch (IOException e) {
                 if (roundTrips == 0 && parts.stream().allMatch(List::isEmpty)) {
                     throw e;
@@ -140,7 +176,7 @@ public final class PooledDelivery {
                 roundTrips += connection.roundTrips() - before;
                 connectionBroke = connection.state() != SmtpConnection.State.READY;
             } finally {
-                pool.release(connection);
+                connections.release(connection);
             }
             boolean retryUnstarted = connectionBroke && ++broken <= MAX_BROKEN_CONNECTIONS;
             List<Item> again = new ArrayList<>();

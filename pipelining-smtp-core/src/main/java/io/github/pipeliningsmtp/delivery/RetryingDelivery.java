@@ -90,8 +90,19 @@ public final class RetryingDelivery {
      * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
      */
     public Outcome deliver(List<OutgoingMessage> messages) {
+        return deliver(messages, batch);
+    }
+
+    /**
+     * As {@link #deliver(List)}, with the first attempt made by {@code firstAttempt} (a send that
+     * tells a progress listener, say); the retries go through the delivery below as usual.
+     *
+     * @throws IllegalArgumentException for an address that cannot be written safely; nothing was sent
+     */
+    public Outcome deliver(List<OutgoingMessage> messages,
+                           Function<List<OutgoingMessage>, BatchDelivery.Outcome> firstAttempt) {
         long start = clock.nanoTime();
-        BatchDelivery.Outcome first = batch.apply(messages);
+        BatchDelivery.Outcome first = firstAttempt.apply(messages);
         if (!policy.enabled() || policy.maxAttempts() < 2) {
             return new Outcome(first, Duration.ZERO);
         }

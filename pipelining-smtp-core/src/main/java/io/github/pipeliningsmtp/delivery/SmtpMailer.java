@@ -23,6 +23,13 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The entry point of the core for applications without Spring: a pool of pipelining SMTP
@@ -57,6 +64,14 @@ public final class SmtpMailer implements AutoCloseable {
     /** Default longest {@link #close()} waits for sends in progress before it closes every connection: 10 s. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Default threads of the executor of {@link #sendAsync}: 2. */
+    public static final int DEFAULT_ASYNC_THREADS = 2;
+
+    /** Default most {@link #sendAsync} calls accepted and not yet completed: 10,000. */
+    public static final int DEFAULT_ASYNC_MAX_PENDING = 10_000;
+
+    private static final AtomicInteger ASYNC_THREADS = new AtomicInteger();
+
     private final SmtpConnectionPool pool;
     private final BatchDelivery delivery;
     private final RetryingDelivery retrying;
@@ -64,6 +79,9 @@ public final class SmtpMailer implements AutoCloseable {
     private final SmtpListener listener;
     private final Duration shutdownTimeout;
     private volatile DsnOptions defaultDsn;
+    private final int asyncMaxPending;
+    private final Semaphore asyncPermits;
+    private final ThreadPoolExecutor async;
 
     /**
      * A mailer over an existing pool.
@@ -87,6 +105,32 @@ public final class SmtpMailer implements AutoCloseable {
      */
     public SmtpMailer(SmtpConnectionPool pool, DeliveryOptions options, String defaultEncoding, Duration shutdownTimeout,
                       SmtpListener listener, RetryPolicy retry, RetryClock clock) {
+        this(pool, options, defaultEncoding, shutdownTimeout, listener, retry, clock, DEFAULT_ASYNC_THREADS,
+                DEFAULT_ASYNC_MAX_PENDING);
+    }
+
+    /**
+     * As above, with the size of the {@link #sendAsync} executor.
+     *
+     * @param asyncThreads    threads that prepare async sends and complete their futures (at least 1)
+     * @param asyncMaxPending most async calls accepted and not yet completed (at least 1)
+     */
+    public SmtpMailer(SmtpConnectionPool pool, DeliveryOptions options, String defaultEncoding, Duration shutdownTimeout,
+                      SmtpListener listener, RetryPolicy retry, RetryClock clock, int asyncThreads, int asyncMaxPending) {
+        if (asyncThreads < 1 || asyncMaxPending < 1) {
+            throw new IllegalArgumentException("asyncThreads and asyncMaxPending must be at least 1, not "
+                    + asyncThreads + " and " + asyncMaxPending);
+        }
+        this.asyncMaxPending = asyncMaxPending;
+        this.asyncPermits = new Semaphore(asyncMaxPending);
+        // the queue is bounded by the permits: at most one preparation and one completion per accepted call
+        this.async = new ThreadPoolExecutor(asyncThreads, asyncThreads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "smtp-pipelining-async-" + ASYNC_THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.async.allowCoreThreadTimeOut(true);
         this.pool = pool;
         this.delivery = new BatchDelivery(pool, options);
         this.retrying = new RetryingDelivery(delivery, retry, listener, clock);
@@ -147,41 +191,211 @@ public final class SmtpMailer implements AutoCloseable {
      * what an adapter converted into each MimeMessage, or the message itself).
      */
     public SendReport send(List<?> originals, List<MimeMessage> messages) {
+        return send(originals, messages, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #send(List, List)}, telling {@code progress} how the batch is getting on: after
+     * every share a connection finished (at most {@value BatchDelivery#PROGRESS_SHARE} messages) and
+     * at the end, on the sending threads, one call at a time; messages that could not be prepared
+     * count as done (FAILED) from the first call. See {@link ProgressListener}.
+     */
+    public SendReport send(List<?> originals, List<MimeMessage> messages, ProgressListener progress) {
         long start = System.nanoTime();
-        int n = messages.size();
-        Exception[] errors = new Exception[n];
-        List<OutgoingMessage> outgoing = new ArrayList<>(n);
-        List<Integer> index = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            try {
-                outgoing.add(prepare(messages.get(i)));
-                index.add(i);
-            } catch (MessagingException | IllegalArgumentException e) {
-                errors[i] = new MessagePreparationException(e);
+        Prepared prepared = prepare(messages);
+        ProgressListener offset = progress == ProgressListener.NONE ? progress : p -> progress.progressed(
+                new SendProgress(p.messagesDone() + prepared.unprepared, messages.size(), p.succeeded(),
+                        p.failed() + prepared.unpreparedRecipients, p.unknown()));
+        if (prepared.outgoing.isEmpty() && progress != ProgressListener.NONE) {
+            offset.progressed(new SendProgress(0, 0, 0, 0, 0));
+        }
+        RetryingDelivery.Outcome outcome = retrying.deliver(prepared.outgoing, m -> delivery.deliver(m, offset));
+        return report(originals, prepared, outcome.batch(), outcome.waited(), start);
+    }
+
+    /**
+     * Sends the messages without blocking the calling thread; see {@link #sendAsync(List, List)}.
+     */
+    public CompletableFuture<SendReport> sendAsync(MimeMessage... messages) {
+        return sendAsync(Arrays.asList(messages), Arrays.asList(messages));
+    }
+
+    /**
+     * Sends the messages without blocking the calling thread: the returned future completes with
+     * the same report {@link #send(List, List)} would give (never exceptionally for a server's
+     * refusal or a connection failure), on a thread of this mailer's async executor.
+     *
+     * <p>The executor: {@code asyncThreads} daemon threads (default {@value SmtpMailer#DEFAULT_ASYNC_THREADS})
+     * that prepare the messages (dates, Message-ID, envelope) and complete the futures, so callbacks
+     * chained without an executor of their own run there and should be quick. At most
+     * {@code asyncMaxPending} calls (default {@value #DEFAULT_ASYNC_MAX_PENDING}) are accepted and
+     * not yet completed; beyond that the call returns a future already completed exceptionally with
+     * a {@link RejectedExecutionException} saying so, and nothing is sent. After {@link #close()} the
+     * same exception.
+     *
+     * <p>Sending: at most {@value BatchDelivery#MESSAGES_PER_CONNECTION} messages go to the shared
+     * flights, like a blocking send of that size, with the same wait bound (the pool's max wait in the
+     * queue, then FAILED not sent with the borrow-timeout error); no thread waits for them. A larger
+     * batch is sent in shares as {@link #send} does, with one executor thread waiting for it.
+     *
+     * <p>Cancellation: {@link CompletableFuture#cancel(boolean) cancel} succeeds while the messages
+     * are being prepared or wait in the queue, before any of their MAIL FROM is written: they are
+     * removed and never sent, and the future is cancelled. Once they are in a flight (or a larger
+     * batch has started), {@code cancel} returns false and the future completes with the report as
+     * usual. An {@link IllegalArgumentException} for an address that cannot be written safely
+     * completes the future exceptionally (nothing sent).
+     */
+    public CompletableFuture<SendReport> sendAsync(List<?> originals, List<MimeMessage> messages) {
+        if (!asyncPermits.tryAcquire()) {
+            return CompletableFuture.failedFuture(new RejectedExecutionException("sendAsync refused: "
+                    + asyncMaxPending + " calls are already accepted and not yet completed (async max pending)"));
+        }
+        AsyncSend send = new AsyncSend(List.copyOf(originals), List.copyOf(messages));
+        send.whenComplete((r, e) -> asyncPermits.release());
+        try {
+            async.execute(send::run);
+        } catch (RejectedExecutionException e) {
+            send.completeExceptionally(new RejectedExecutionException("sendAsync refused: the mailer is closed", e));
+        }
+        return send;
+    }
+
+    /** Messages queued and in flight now (a gauge; see {@link BatchDelivery#load()}). */
+    public BatchDelivery.Load load() {
+        return delivery.load();
+    }
+
+    /** The messages of a call that could be prepared, and what became of those that could not. */
+    private final class Prepared {
+        final List<OutgoingMessage> outgoing;
+        final List<Integer> index;
+        final Exception[] errors;
+        final MessageLedger[] unpreparedLedgers;
+        final List<MimeMessage> messages;
+        int unprepared;
+        long unpreparedRecipients;
+
+        Prepared(List<MimeMessage> messages) {
+            int n = messages.size();
+            this.messages = messages;
+            this.errors = new Exception[n];
+            this.unpreparedLedgers = new MessageLedger[n];
+            this.outgoing = new ArrayList<>(n);
+            this.index = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                try {
+                    outgoing.add(prepare(messages.get(i)));
+                    index.add(i);
+                } catch (MessagingException | IllegalArgumentException e) {
+                    errors[i] = new MessagePreparationException(e);
+                    // not prepared: its recipients, if it has any, are in the ledger as FAILED (LOCAL)
+                    unpreparedLedgers[i] = unpreparedLedger(messages.get(i), errors[i]);
+                    unprepared++;
+                    unpreparedRecipients += unpreparedLedgers[i] == null ? 0 : unpreparedLedgers[i].recipients().size();
+                }
             }
         }
-        RetryingDelivery.Outcome retried = retrying.deliver(outgoing);
-        BatchDelivery.Outcome outcome = retried.batch();
-        MessageLedger[] ledgers = new MessageLedger[n];
-        for (int k = 0; k < index.size(); k++) {
-            ledgers[index.get(k)] = outcome.ledgers().get(k);
+    }
+
+    private Prepared prepare(List<MimeMessage> messages) {
+        return new Prepared(messages);
+    }
+
+    private SendReport report(List<?> originals, Prepared prepared, BatchDelivery.Outcome outcome, Duration waited,
+                              long start) {
+        int n = prepared.messages.size();
+        MessageLedger[] ledgers = prepared.unpreparedLedgers.clone();
+        for (int k = 0; k < prepared.index.size(); k++) {
+            ledgers[prepared.index.get(k)] = outcome.ledgers().get(k);
         }
         List<SendReport.Entry> entries = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Exception error = errors[i];
-            if (ledgers[i] == null) {
-                // not prepared: its recipients, if it has any, are in the ledger as FAILED (LOCAL)
-                ledgers[i] = unpreparedLedger(messages.get(i), error);
-            } else if (outcome.connectionFailure() != null && !ledgers[i].started()) {
+            Exception error = prepared.errors[i];
+            if (error == null && outcome.connectionFailure() != null && !ledgers[i].started()) {
                 error = outcome.connectionFailure();
             }
             entries.add(new SendReport.Entry(originals.get(i), ledgers[i], error));
         }
-        SendReport report = new SendReport(entries, outcome.roundTrips(), retried.waited());
+        SendReport report = new SendReport(entries, outcome.roundTrips(), waited);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         BatchLog.completed(report, elapsed);
         listener.batchCompleted(report, elapsed);
         return report;
+    }
+
+    /** The future of one {@link #sendAsync} call; {@link #cancel} only while nothing of it can be written. */
+    private final class AsyncSend extends CompletableFuture<SendReport> {
+        private final List<?> originals;
+        private final List<MimeMessage> messages;
+        private final Object guard = new Object();
+        private BatchDelivery.Pending pending;
+        private boolean sending;
+
+        AsyncSend(List<?> originals, List<MimeMessage> messages) {
+            this.originals = originals;
+            this.messages = messages;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            synchronized (guard) {
+                if (isDone() || sending || (pending != null && !pending.withdraw())) {
+                    return false;
+                }
+                return super.cancel(mayInterruptIfRunning);
+            }
+        }
+
+        void run() {
+            try {
+                long start = System.nanoTime();
+                if (isDone()) {
+                    return; // cancelled while waiting for the executor
+                }
+                Prepared prepared = prepare(messages);
+                // with automatic retry the send waits on this thread for its retries; without, small
+                // sends go to the shared flights and no thread waits for them
+                BatchDelivery.Pending queued = retrying.policy().enabled() ? null : delivery.submit(prepared.outgoing);
+                synchronized (guard) {
+                    if (isDone()) {
+                        if (queued != null) {
+                            queued.withdraw();
+                        }
+                        return;
+                    }
+                    if (queued == null) {
+                        sending = true;
+                    } else {
+                        pending = queued;
+                    }
+                }
+                if (queued == null) {
+                    RetryingDelivery.Outcome outcome = retrying.deliver(prepared.outgoing);
+                    complete(report(originals, prepared, outcome.batch(), outcome.waited(), start));
+                    return;
+                }
+                queued.outcome().whenComplete((outcome, failure) -> {
+                    Runnable finish = () -> {
+                        try {
+                            if (failure != null) {
+                                completeExceptionally(failure);
+                            } else {
+                                complete(report(originals, prepared, outcome, Duration.ZERO, start));
+                            }
+                        } catch (RuntimeException | Error e) {
+                            completeExceptionally(e);
+                        }
+                    };
+                    try {
+                        async.execute(finish);
+                    } catch (RejectedExecutionException closed) {
+                        finish.run();
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                completeExceptionally(e);
+            }
+        }
     }
 
     private OutgoingMessage prepare(MimeMessage message) throws MessagingException {
@@ -222,6 +436,7 @@ public final class SmtpMailer implements AutoCloseable {
     /** Waits up to the shutdown timeout for sends in progress, then QUITs every connection. */
     @Override
     public void close() {
+        async.shutdown(); // no new async calls; those accepted complete
         delivery.close();
         pool.close(shutdownTimeout);
     }
@@ -242,6 +457,8 @@ public final class SmtpMailer implements AutoCloseable {
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private RetryPolicy retry = RetryPolicy.DISABLED;
         private RetryClock retryClock = RetryClock.SYSTEM;
+        private int asyncThreads = DEFAULT_ASYNC_THREADS;
+        private int asyncMaxPending = DEFAULT_ASYNC_MAX_PENDING;
 
         private Builder(ConnectionSettings connection) {
             this.connection = connection;
@@ -295,9 +512,19 @@ public final class SmtpMailer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The {@link SmtpMailer#sendAsync} executor: its threads (default {@value SmtpMailer#DEFAULT_ASYNC_THREADS})
+         * and the most calls accepted and not yet completed (default {@value SmtpMailer#DEFAULT_ASYNC_MAX_PENDING}).
+         */
+        public Builder async(int threads, int maxPending) {
+            this.asyncThreads = threads;
+            this.asyncMaxPending = maxPending;
+            return this;
+        }
+
         public SmtpMailer build() {
             return new SmtpMailer(new SmtpConnectionPool(connection, sending, pool, listener), delivery,
-                    defaultEncoding, shutdownTimeout, listener, retry, retryClock);
+                    defaultEncoding, shutdownTimeout, listener, retry, retryClock, asyncThreads, asyncMaxPending);
         }
     }
 }

@@ -80,7 +80,21 @@ public final class SmtpConnectionPool implements AutoCloseable {
      * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
      */
     public SmtpConnection borrow() throws IOException {
-        long deadline = System.nanoTime() + settings.maxWait().toNanos();
+        return borrow(settings.maxWait());
+    }
+
+    /**
+     * As {@link #borrow()}, waiting at most {@code maxWait} in all, for the adaptive concurrency
+     * limit and then for a connection (at most the pool's max wait; for a caller that has already
+     * waited part of it elsewhere). The timeout's message names the pool's max wait, as for
+     * {@link #borrow()}.
+     *
+     * @throws SmtpPoolTimeoutException when none is free within {@code maxWait}
+     * @throws IOException              what {@link SmtpConnection#open} throws when a new one cannot be opened
+     */
+    public SmtpConnection borrow(Duration maxWait) throws IOException {
+        Duration wait = maxWait.compareTo(settings.maxWait()) < 0 ? maxWait : settings.maxWait();
+        long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
         if (!limit.acquire(deadline)) {
             throw new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
                     + " ms: the concurrency limit is " + limit.limit() + " (" + stats() + ")", null);
@@ -97,8 +111,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
             if (pool.isClosed()) {
                 throw new IOException("the SMTP connection pool is closed", e);
             }
-            throw new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
-                    + " ms (" + stats() + ")", e);
+            throw timeout(e);
         } catch (IllegalStateException e) {
             throw new IOException("the SMTP connection pool is closed", e);
         } catch (Exception e) {
@@ -108,6 +121,12 @@ public final class SmtpConnectionPool implements AutoCloseable {
                 limit.release();
             }
         }
+    }
+
+    /** The exception of a borrow that found no connection within the max wait, naming the pool's state. */
+    public SmtpPoolTimeoutException timeout(Throwable cause) {
+        return new SmtpPoolTimeoutException("no SMTP connection within " + settings.maxWait().toMillis()
+                + " ms (" + stats() + ")", cause);
     }
 
     /** Takes a borrowed connection back: kept if still usable, otherwise closed and its slot freed. */

@@ -56,9 +56,11 @@ class RelayConcurrencyCapTest {
         assertEveryRecipientSucceededOnce(run);
         int refused = relay.refusals(ProviderSimulator.CONCURRENCY_REPLY);
         assertThat(refused).as("the burst met the cap").isPositive();
-        // after the first refusal the limit is halved: only the transactions already under way when
-        // it came can have been refused, never one started after it
-        assertThat(refused).isLessThanOrEqualTo(POOL - CAP);
+        // after the first refusal the limit is halved: only connections of the first burst (at most
+        // the pool's size) can have been refused, never one opened after it; since sends share
+        // flights, one such connection may carry, and have refused, several callers' messages
+        assertThat(relay.attempts()).filteredOn(a -> a.dataCode() == 432)
+                .allSatisfy(a -> assertThat(a.connection()).isLessThan(POOL));
         assertThat(run.limitAfter).isLessThanOrEqualTo(CAP);
         assertThat(run.limitChanges).isNotEmpty().allMatch(l -> l >= 1 && l <= CAP);
         assertThat(run.throttles).contains(ThrottleKind.CONCURRENCY);
@@ -109,7 +111,8 @@ class RelayConcurrencyCapTest {
         Run run = send(relay, RetryPolicy.DISABLED);
 
         List<MessageLedger> refused = run.refused();
-        assertThat(refused).hasSize(relay.refusals(ProviderSimulator.CONNECTIONS_REPLY)).isNotEmpty();
+        // one refused connection may carry several callers' messages (sends share flights)
+        assertThat(refused).isNotEmpty().hasSizeGreaterThanOrEqualTo(relay.refusals(ProviderSimulator.CONNECTIONS_REPLY));
         for (MessageLedger ledger : refused) {
             assertThat(ledger.recipients()).hasSize(2).allSatisfy(r -> {
                 assertThat(r.status()).isEqualTo(RecipientStatus.FAILED);

@@ -4,7 +4,9 @@ import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.DsnOptions;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SmtpAuthenticationException;
+import io.github.pipeliningsmtp.delivery.BatchDelivery;
 import io.github.pipeliningsmtp.delivery.DeliveryOptions;
+import io.github.pipeliningsmtp.delivery.ProgressListener;
 import io.github.pipeliningsmtp.delivery.MessagePreparationException;
 import io.github.pipeliningsmtp.delivery.RetryClock;
 import io.github.pipeliningsmtp.delivery.RetryPolicy;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.mail.MailAuthenticationException;
 import org.springframework.mail.MailParseException;
 import org.springframework.mail.MailSendException;
@@ -31,7 +34,10 @@ import org.springframework.mail.javamail.MimeMailMessage;
  * the next message travels behind the content of the previous one, so N messages cost about N + 1
  * round trips per connection. Servers without PIPELINING get one command at a time.
  *
- * <p>Thread-safe: one bean serves every thread of the application.
+ * <p>Thread-safe: one bean serves every thread of the application. Small sends (up to 10 messages)
+ * from many threads share flights: a send that arrives while a connection is busy rides in that
+ * connection's next flight instead of waiting for a connection of its own (see the core's
+ * {@code BatchDelivery}); {@link #sendAsync} does the same without blocking the caller.
  *
  * <p>Failures: {@link #send(MimeMessage...)} throws {@link MailSendException} whose
  * {@code getFailedMessages()} maps every message not delivered to all its recipients (the caller's
@@ -149,7 +155,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
             originals.add(simple);
             mimes.add(message.getMimeMessage());
         }
-        throwIfFailed(report(originals, mimes));
+        throwIfFailed(report(originals, mimes, ProgressListener.NONE));
     }
 
     /**
@@ -161,13 +167,82 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
      * @throws MailAuthenticationException when the server refused AUTH (nothing was sent)
      */
     public SendReport sendAndReport(MimeMessage... mimeMessages) {
-        return report(List.of(mimeMessages), List.of(mimeMessages));
+        return report(List.of(mimeMessages), List.of(mimeMessages), ProgressListener.NONE);
     }
 
-    private SendReport report(List<Object> originals, List<MimeMessage> mimes) {
-        return events.observer().observe(mimes.size(), () -> {
+    /**
+     * As {@link #sendAndReport(MimeMessage...)}, telling {@code progress} how the batch is getting on:
+     * messages done out of the total and the recipients SUCCEEDED / FAILED / UNKNOWN so far, after
+     * every share a connection finished (at most {@value BatchDelivery#PROGRESS_SHARE} messages, so at
+     * least that often per connection) and once at the end (then done equals the total). Called on
+     * the sending threads (the calling thread or the sender's own), one call at a time, done never
+     * decreasing; it should return quickly, and what it throws is logged and ignored.
+     *
+     * @throws MailAuthenticationException when the server refused AUTH (nothing was sent)
+     */
+    public SendReport sendAndReport(ProgressListener progress, MimeMessage... mimeMessages) {
+        return report(List.of(mimeMessages), List.of(mimeMessages), progress);
+    }
+
+    /**
+     * Sends the messages without blocking the calling thread; the future completes with the ledger
+     * of every message, as {@link #sendAndReport(MimeMessage...)} returns it, on a thread of the
+     * sender's async executor (2 threads; callbacks chained without an executor run there and should
+     * be quick). Never completed exceptionally for a server's refusal or a connection failure (those
+     * are in the ledgers); exceptionally with {@link MailAuthenticationException} when the server
+     * refused AUTH, with {@link java.util.concurrent.RejectedExecutionException} when 10,000 async
+     * calls are already accepted and not yet completed, or after {@link #close()} (nothing sent).
+     *
+     * <p>Up to 10 messages go into the shared flights with no thread waiting for them, waiting in
+     * the queue at most the pool's {@code max-wait} (then FAILED not sent with the pool's timeout);
+     * a larger batch is sent in shares with one executor thread waiting for it.
+     * {@link java.util.concurrent.CompletableFuture#cancel(boolean) cancel} succeeds only before any
+     * of the messages' MAIL FROM is written (while they are prepared or queued): they are never sent
+     * and the future is cancelled. Afterwards {@code cancel} returns false and the report follows as
+     * usual. See {@link SmtpMailer#sendAsync(List, List)}.
+     */
+    public CompletableFuture<SendReport> sendAsync(MimeMessage... mimeMessages) {
+        List<Object> originals = List.of((Object[]) mimeMessages);
+        CompletableFuture<SendReport> core = mailer.sendAsync(originals, List.of(mimeMessages));
+        return new CompletableFuture<SendReport>() {
+            {
+                core.whenComplete((r, e) -> {
+                    if (e != null) {
+                        completeExceptionally(e);
+                        return;
+                    }
+                    try {
+                        complete(springReport(r));
+                    } catch (RuntimeException failure) {
+                        completeExceptionally(failure);
+                    }
+                });
+            }
+
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                if (!core.cancel(mayInterruptIfRunning)) {
+                    return false;
+                }
+                super.cancel(mayInterruptIfRunning); // already cancelled by the core's completion, or now
+                return true;
+            }
+        };
+    }
+
+    /** Messages waiting in the shared queue and in flight now, for gauges (see {@link BatchDelivery#load()}). */
+    public BatchDelivery.Load load() {
+        return mailer.load();
+    }
+
+    private SendReport report(List<Object> originals, List<MimeMessage> mimes, ProgressListener progress) {
+        return events.observer().observe(mimes.size(), () -> springReport(mailer.send(originals, mimes, progress)));
+    }
+
+    /** The core's report with Spring's exceptions; throws {@link MailAuthenticationException} for a refused AUTH. */
+    private static SendReport springReport(SendReport core) {
+        {
             // the batch reaches the meters (SmtpMailer tells the listener) even when AUTH was refused
-            SendReport core = mailer.send(originals, mimes);
             List<SendReport.Entry> entries = new ArrayList<>(core.entries().size());
             SmtpAuthenticationException auth = null;
             for (SendReport.Entry e : core.entries()) {
@@ -183,7 +258,7 @@ public class PipelinedMailSender implements JavaMailSender, AutoCloseable {
                 throw new MailAuthenticationException("SMTP server refused authentication: " + auth.getMessage(), auth);
             }
             return new SendReport(entries, core.roundTrips(), core.waited());
-        });
+        }
     }
 
     private static void throwIfFailed(SendReport report) {

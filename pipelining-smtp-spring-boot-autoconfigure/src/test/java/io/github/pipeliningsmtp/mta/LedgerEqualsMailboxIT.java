@@ -54,7 +54,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * no other recipient may be FAILED.
  *
  * <p>Combinations: MTA ({@code postfix}, {@code exim}; skipped when not running) × pool size (1, 4)
- * × content (DATA with chunking off, BDAT). One sender per combination, five batches (the first
+ * × content (DATA with chunking off, BDAT) with each batch as one call; and, with pool size 4, MTA ×
+ * content × the batch's messages sent one by one from 16 threads at once, or each with
+ * {@code sendAsync} (issue 14: concurrent single sends share flights; the async API). One sender per combination, five batches (the first
  * 200 messages per connection, the others 100–180), so later batches reuse pooled connections; the first two are
  * each followed by a wait (so the next batch finds its connections idle more than a second), the
  * last three go back to back. Fully refused messages are put where the engine changes state: the
@@ -79,6 +81,16 @@ class LedgerEqualsMailboxIT {
 
     enum Kind { NORMAL, ALL_REFUSED, DATA_REFUSED }
 
+    /**
+     * How each batch is handed to the sender: one {@code sendAndReport} of the whole batch; every
+     * message by its own {@code sendAndReport} from {@value #THREADS} threads at once (the shared
+     * flights of concurrent single sends); or every message by its own {@code sendAsync}, all
+     * outstanding at once.
+     */
+    enum Mode { BATCH, THREADS, ASYNC }
+
+    private static final int THREADS = 16;
+
     /** One message of the workload, as planned. */
     record Planned(String id, int batch, int index, String sender, List<String> recipients, Kind kind, String body,
                    boolean boundary) {
@@ -100,22 +112,27 @@ class LedgerEqualsMailboxIT {
         for (String mta : List.of("postfix", "exim")) {
             for (int pool : new int[] {1, 4}) {
                 for (Content content : Content.values()) {
-                    out.add(Arguments.of(mta, pool, content));
+                    out.add(Arguments.of(mta, pool, content, Mode.BATCH));
+                }
+            }
+            for (Mode mode : new Mode[] {Mode.THREADS, Mode.ASYNC}) {
+                for (Content content : Content.values()) {
+                    out.add(Arguments.of(mta, 4, content, mode));
                 }
             }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} pool={1} {2}")
+    @ParameterizedTest(name = "{0} pool={1} {2} {3}")
     @MethodSource("combinations")
     @Timeout(180)
-    void ledgerEqualsMailbox(String mtaName, int poolSize, Content content) throws Exception {
+    void ledgerEqualsMailbox(String mtaName, int poolSize, Content content, Mode mode) throws Exception {
         MtaServer mta = MtaServer.get(mtaName);
         // the workload depends on the seed, the MTA and the pool size only: DATA and BDAT get the same one
         long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + poolSize * 7919L);
         String run = Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36);
-        String label = mtaName + " pool=" + poolSize + " " + content + " seed=" + seed + " run=" + run;
+        String label = mtaName + " pool=" + poolSize + " " + content + " " + mode + " seed=" + seed + " run=" + run;
         List<List<Planned>> workload = plan(new Random(comboSeed), run, poolSize);
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, PipeliningSmtpAutoConfiguration.class))
@@ -135,12 +152,12 @@ class LedgerEqualsMailboxIT {
                         throw new AssertionError(label + ": context failed", context.getStartupFailure());
                     }
                     PipelinedMailSender sender = context.getBean(PipelinedMailSender.class);
-                    exercise(mta, sender, workload, content, label, run);
+                    exercise(mta, sender, workload, content, mode, label, run);
                 });
     }
 
     private static void exercise(MtaServer mta, PipelinedMailSender sender, List<List<Planned>> workload,
-                                 Content content, String label, String run) throws Exception {
+                                 Content content, Mode mode, String label, String run) throws Exception {
         Mailbox mailbox = new Mailbox(mta.maildir, "X-Ledger-Id: " + run + "-");
         Map<String, MessageLedger> ledgers = new HashMap<>();
         Map<String, Exception> entryErrors = new HashMap<>();
@@ -155,7 +172,7 @@ class LedgerEqualsMailboxIT {
             for (int i = 0; i < mimes.length; i++) {
                 mimes[i] = mime(sender, batch.get(i));
             }
-            SendReport report = sender.sendAndReport(mimes);
+            SendReport report = send(sender, mimes, mode);
             roundTrips += report.roundTrips();
             messages += report.messages();
             perBatch.add(report.summary());
@@ -222,6 +239,34 @@ class LedgerEqualsMailboxIT {
             fail(sb.toString());
         }
         mailbox.deleteOurs(); // passed: leave the maildir as it was
+    }
+
+    /** The batch as one call, or one message per call from many threads, or one {@code sendAsync} per message. */
+    private static SendReport send(PipelinedMailSender sender, SMTPMessage[] mimes, Mode mode) throws Exception {
+        if (mode == Mode.BATCH) {
+            return sender.sendAndReport(mimes);
+        }
+        List<java.util.concurrent.CompletableFuture<SendReport>> calls = new ArrayList<>(mimes.length);
+        java.util.concurrent.ExecutorService threads = mode == Mode.THREADS
+                ? java.util.concurrent.Executors.newFixedThreadPool(THREADS) : null;
+        try {
+            for (SMTPMessage m : mimes) {
+                calls.add(mode == Mode.ASYNC ? sender.sendAsync(m)
+                        : java.util.concurrent.CompletableFuture.supplyAsync(() -> sender.sendAndReport(m), threads));
+            }
+            List<SendReport.Entry> entries = new ArrayList<>(mimes.length);
+            long roundTrips = 0;
+            for (java.util.concurrent.CompletableFuture<SendReport> call : calls) {
+                SendReport one = call.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                entries.addAll(one.entries());
+                roundTrips += one.roundTrips();
+            }
+            return new SendReport(entries, roundTrips);
+        } finally {
+            if (threads != null) {
+                threads.shutdown();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- workload

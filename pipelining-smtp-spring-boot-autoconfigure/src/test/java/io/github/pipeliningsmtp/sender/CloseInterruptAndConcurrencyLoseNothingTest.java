@@ -140,7 +140,7 @@ class CloseInterruptAndConcurrencyLoseNothingTest {
         assertThat(server.messages()).isEmpty();
     }
 
-    /** A thread waiting for the only pool slot is interrupted: it gives up at once and leaks nothing. */
+    /** A thread waiting (in the shared queue) for the only connection is interrupted: it gives up at once and leaks nothing. */
     @Test
     void interruptedWhileWaitingForAPoolSlot() throws Exception {
         CountDownLatch inData = new CountDownLatch(1);
@@ -161,7 +161,7 @@ class CloseInterruptAndConcurrencyLoseNothingTest {
             waiter.set(Thread.currentThread());
             return sender.sendAndReport(message(sender, "waiting", "rcpt-2@example.net"));
         });
-        awaitCondition(() -> sender.pool().waiting() >= 1); // the waiter is blocked on the pool
+        awaitCondition(() -> sender.load().queued() >= 1); // the waiter waits in the shared queue for the only connection
         long t0 = System.nanoTime();
         waiter.get().interrupt();
         SendReport w = waiting.get(5, TimeUnit.SECONDS);

@@ -20,6 +20,20 @@ public class SampleProperties {
     /** Exit after the startup batch's ledger line (batch mode, no web server) instead of serving. */
     private boolean exit;
 
+    /** The startup batch logs a {@code progress:} line each time this many more messages are done; 0 for none. */
+    private int progressEvery = 100;
+
+    public int getProgressEvery() {
+        return progressEvery;
+    }
+
+    public void setProgressEvery(int progressEvery) {
+        if (progressEvery < 0) {
+            throw new IllegalArgumentException("sample.progress-every must be 0 or more, not " + progressEvery);
+        }
+        this.progressEvery = progressEvery;
+    }
+
     public int getBatchSize() {
         return batchSize;
     }

@@ -2,6 +2,7 @@ package io.github.pipeliningsmtp.sample;
 
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.client.SendReport;
+import io.github.pipeliningsmtp.delivery.ProgressListener;
 import jakarta.mail.internet.MimeMessage;
 import java.util.List;
 import org.slf4j.Logger;
@@ -14,7 +15,11 @@ import org.springframework.stereotype.Component;
 /**
  * The sample's main job: at startup, sends {@code sample.batch-size} messages, message i to
  * {@code sample.recipients[i % n]}, as one batch through {@link PipelinedMailSender#sendAndReport}, and
- * logs exactly one line {@code ledger: } followed by {@link SendReport#summary()}.
+ * logs exactly one line {@code ledger: } followed by {@link SendReport#summary()}. While the batch is
+ * sent it logs a line {@code progress: <done>/<total> messages (recipients succeeded=.. failed=..
+ * unknown=..)} each time another {@code sample.progress-every} messages (default 100) are done, from
+ * the sender's progress callback (see {@link PipelinedMailSender#sendAndReport(ProgressListener,
+ * MimeMessage...)}); such a line never starts with {@code ledger:}.
  *
  * <p>Refused recipients are part of the ledger, not an error of the job. The job itself failed (exit
  * code 1, for {@code sample.exit=true}) when the send threw (e.g. AUTH refused) or a message could not
@@ -53,7 +58,7 @@ public class StartupBatch implements ApplicationRunner, ExitCodeGenerator {
                         "Hello " + to + ",\n\nthis is message " + (i + 1) + " of " + n
                                 + " of the pipelining SMTP sample's startup batch.\n");
             }
-            SendReport result = sender.sendAndReport(messages);
+            SendReport result = sender.sendAndReport(progressLog(properties.getProgressEvery()), messages);
             this.report = result;
             LOG.info("ledger: {}", result.summary());
             long notSent = result.entries().stream().filter(e -> e.error() != null).count();
@@ -66,6 +71,20 @@ public class StartupBatch implements ApplicationRunner, ExitCodeGenerator {
             LOG.error("The startup batch failed: {}", e.toString(), e);
             exitCode = 1;
         }
+    }
+
+    /** Logs a progress line each time another {@code every} messages are done (the callback's calls come one at a time). */
+    static ProgressListener progressLog(int every) {
+        if (every <= 0) {
+            return ProgressListener.NONE;
+        }
+        int[] logged = {0};
+        return progress -> {
+            if (progress.messagesDone() / every > logged[0] / every) {
+                logged[0] = progress.messagesDone();
+                LOG.info("progress: {}", progress);
+            }
+        };
     }
 
     /** The report of the startup batch, or null when it did not run or threw. */

@@ -26,7 +26,9 @@ import java.time.Duration;
  *   <li>{@code smtp.pipelining.round.trips};</li>
  *   <li>{@code smtp.pipelining.send} timer per batch;</li>
  *   <li>{@code smtp.pipelining.connections} {event=opened|retired, reason}, and gauges
- *       {@code smtp.pipelining.pool.active|idle|waiting}.</li>
+ *       {@code smtp.pipelining.pool.active|idle|waiting};</li>
+ *   <li>gauges {@code smtp.pipelining.messages.queued} (messages waiting in the shared queue for a
+ *       flight) and {@code smtp.pipelining.messages.in.flight} (messages being sent).</li>
  * </ul>
  * Thread-safe.
  */
@@ -65,6 +67,10 @@ final class SenderMeters implements SmtpListener {
                 .description("Connections idle in the pool").register(registry);
         Gauge.builder("smtp.pipelining.pool.waiting", sender.pool(), p -> p.waiting()).tags(tags)
                 .description("Threads waiting for a connection").register(registry);
+        Gauge.builder("smtp.pipelining.messages.queued", sender, s -> s.load().queued()).tags(tags)
+                .description("Messages waiting in the shared queue for a flight").register(registry);
+        Gauge.builder("smtp.pipelining.messages.in.flight", sender, s -> s.load().inFlight()).tags(tags)
+                .description("Messages being sent").register(registry);
     }
 
     private Counter recipients(String outcome) {

@@ -1,0 +1,506 @@
+package io.github.pipeliningsmtp.delivery;
+
+import io.github.pipeliningsmtp.client.MessageLedger;
+import io.github.pipeliningsmtp.client.OutgoingMessage;
+import io.github.pipeliningsmtp.client.SessionFailures;
+import io.github.pipeliningsmtp.client.SmtpConnection;
+import io.github.pipeliningsmtp.client.SmtpError;
+import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
+import io.github.pipeliningsmtp.pool.SmtpPoolTimeoutException;
+import io.github.pipeliningsmtp.protocol.SmtpStep;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Multiplexes small sends from many threads onto shared flights (the Lettuce model): a send is a
+ * {@link Submission} in one queue shared by up to {@code pool.max-connections} <em>lanes</em>. A lane
+ * is a thread of this dispatcher that borrows a pooled connection while there is work, takes what is
+ * queued (its share when several lanes are waiting for connections at once) and sends it as one
+ * {@link PooledDelivery} call on that connection: with DATA the envelope of each message rides behind
+ * the content of the previous one (k messages cost k + 1 round trips instead of 2k), with BDAT up to
+ * {@code max-messages-in-flight} messages go in one flight. Then it takes what arrived meanwhile, and
+ * ends when the queue is empty. A send that arrives while every lane is in a flight waits for the next
+ * flight of the first lane to come back, instead of for a connection of its own.
+ *
+ * <p>Each submission gets exactly its own ledgers: {@link PooledDelivery}'s rules (RCPTMAX and 452
+ * splits, the resend-once rule for messages whose MAIL FROM was never written, never-twice, UNKNOWN
+ * never resent) apply per message inside the shared call, and a refusal of one message changes
+ * nothing for the others. What the protocol forces is shared: a 421 or a broken connection ends the
+ * flight for every message on it, each by the usual rules.
+ *
+ * <p>Bounds: a submission waits in the queue at most the pool's {@code max-wait}; then it is
+ * withdrawn, FAILED (not sent) with the same {@link SmtpPoolTimeoutException} as a borrow timeout. An
+ * interrupted caller whose submission is still queued gets it back at once, FAILED (not sent). One in
+ * a flight: when every submission of that flight is interrupted, the lane aborts its connection (the
+ * flight ends within moments, ledgers by the usual rules, nothing started again); when the flight
+ * carries other callers' messages too, the interrupted caller returns at once with its messages
+ * UNKNOWN (the flight goes on for the others, and may deliver them), so that one caller's interrupt
+ * never ends another caller's send. The pool's {@code close} ends flights as it ends any send.
+ *
+ * <p>Thread-safe; one lock guards the queue and every submission's state.
+ */
+final class FlightDispatcher implements AutoCloseable {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger(FlightDispatcher.class.getName());
+    static final String INTERRUPTED = "the sending thread was interrupted";
+
+    private final SmtpConnectionPool pool;
+    private final PooledDelivery delivery;
+    private final DeliveryOptions options;
+    private final int maxLanes;
+    private final Object lock = new Object();
+    private final ArrayDeque<Submission> queue = new ArrayDeque<>();
+    private int queuedMessages;
+    private int inFlightMessages;
+    private int lanes;
+    /** Lanes waiting for a connection or about to take from the queue. */
+    private int collecting;
+    private boolean closed;
+    private final ExecutorService laneThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "smtp-pipelining-send-lane-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "smtp-pipelining-queue-timer-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    FlightDispatcher(SmtpConnectionPool pool, PooledDelivery delivery, DeliveryOptions options) {
+        this.pool = pool;
+        this.delivery = delivery;
+        this.options = options;
+        this.maxLanes = pool.settings().maxConnections();
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Messages waiting in the queue for a lane now. */
+    int queued() {
+        synchronized (lock) {
+            return queuedMessages;
+        }
+    }
+
+    /** Messages in a lane's flight now. */
+    int inFlight() {
+        synchronized (lock) {
+            return inFlightMessages;
+        }
+    }
+
+    /**
+     * Queues the messages (addresses already checked) and returns their submission, whose result
+     * completes on a lane thread or the timer; null once closed (send them another way).
+     */
+    Submission submit(List<OutgoingMessage> messages) {
+        Duration maxWait = pool.settings().maxWait();
+        Submission s = new Submission(messages, System.nanoTime() + maxWait.toNanos());
+        boolean start;
+        synchronized (lock) {
+            if (closed) {
+                return null;
+            }
+            queue.add(s);
+            queuedMessages += messages.size();
+            start = lanes < maxLanes && collecting < queue.size();
+            if (start) {
+                lanes++;
+                collecting++;
+            }
+            s.expiry = timer.schedule(() -> expire(s), maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (start) {
+            startLane();
+        }
+        return s;
+    }
+
+    /** Starts a lane already counted in {@code lanes} and {@code collecting}. */
+    private void startLane() {
+        try {
+            laneThreads.execute(new Lane());
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+            synchronized (lock) {
+                lanes--;
+                collecting--;
+            }
+            // the other lanes, or the wait bound, settle what is queued
+        }
+    }
+
+    /**
+     * Waits for the submission's ledgers (the caller's thread does no I/O). An interrupt is handled
+     * as the class comment says and stays set for the caller.
+     *
+     * @throws IllegalArgumentException when one of its addresses or parameters could not be written safely
+     */
+    BatchDelivery.Outcome await(Submission s) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return s.result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    BatchDelivery.Outcome early = interrupted(s);
+                    if (early != null) {
+                        return early;
+                    }
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Removes a submission still waiting in the queue; false once a lane took it (or it ended). */
+    boolean withdraw(Submission s) {
+        synchronized (lock) {
+            return withdrawLocked(s);
+        }
+    }
+
+    private boolean withdrawLocked(Submission s) {
+        if (!s.transition(Submission.State.QUEUED, Submission.State.WITHDRAWN)) {
+            return false;
+        }
+        queue.remove(s);
+        queuedMessages -= s.messages.size();
+        if (s.expiry != null) {
+            s.expiry.cancel(false);
+        }
+        return true;
+    }
+
+    private void expire(Submission s) {
+        if (withdraw(s)) {
+            s.result.complete(notSent(s.messages, pool.timeout(null)));
+        }
+    }
+
+    private BatchDelivery.Outcome interrupted(Submission s) {
+        Lane lane;
+        boolean withdrawn;
+        synchronized (lock) {
+            withdrawn = withdrawLocked(s);
+        }
+        if (withdrawn) {
+            BatchDelivery.Outcome outcome = notSent(s.messages, new InterruptedIOException("not sent: " + INTERRUPTED));
+            s.result.complete(outcome);
+            return outcome;
+        }
+        synchronized (lock) {
+            if (s.state != Submission.State.IN_FLIGHT) {
+                return null; // done: its result is there
+            }
+            s.interrupted = true;
+            lane = s.lane;
+            if (!lane.flight.stream().allMatch(x -> x.interrupted)) {
+                return unknown(s.messages);
+            }
+        }
+        lane.stop();
+        return null; // the flight ends within moments
+    }
+
+    /** Every message FAILED, nothing written, with the session's error for {@code e}. */
+    private BatchDelivery.Outcome notSent(List<OutgoingMessage> messages, IOException e) {
+        SmtpError error = SessionFailures.errorOf(e, pool.connectionSettings().tlsMode());
+        List<MessageLedger> ledgers = new ArrayList<>(messages.size());
+        for (OutgoingMessage m : messages) {
+            ledgers.add(MessageLedger.notSent(m.envelope(), error));
+        }
+        return new BatchDelivery.Outcome(List.copyOf(ledgers), 0, e);
+    }
+
+    private static BatchDelivery.Outcome unknown(List<OutgoingMessage> messages) {
+        SmtpError error = SmtpError.local(SmtpStep.MAIL_FROM, "outcome unknown: " + INTERRUPTED + " while the message"
+                + " was in a flight shared with other callers' messages; that flight goes on, and may deliver it", null);
+        List<MessageLedger> ledgers = new ArrayList<>(messages.size());
+        for (OutgoingMessage m : messages) {
+            ledgers.add(MessageLedger.unknown(m.envelope(), error));
+        }
+        return new BatchDelivery.Outcome(List.copyOf(ledgers), 0, null);
+    }
+
+    /** Stops new lanes; lanes running go on until the queue is empty (the pool's close ends their borrows). */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+        }
+        laneThreads.shutdown();
+        timer.shutdown(); // scheduled wait bounds still fire
+    }
+
+    /** One lane: a thread that sends the queue's messages in flights on one pooled connection at a time. */
+    final class Lane implements Runnable, PooledDelivery.Connections {
+
+        /** The submissions of the flight in progress; guarded by the dispatcher's lock. */
+        List<Submission> flight = List.of();
+        private volatile SmtpConnection current;
+        private volatile boolean stopped;
+        /** The connection borrowed before the flight was taken, handed to the flight's first borrow. */
+        private SmtpConnection held;
+
+        @Override
+        public void run() {
+            boolean counted = true; // in collecting
+            try {
+                while (true) {
+                    long waitNanos;
+                    synchronized (lock) {
+                        Submission head = queue.peek();
+                        if (head == null) {
+                            collecting--;
+                            lanes--;
+                            counted = false;
+                            return;
+                        }
+                        waitNanos = head.deadlineNanos - System.nanoTime();
+                    }
+                    SmtpConnection connection;
+                    try {
+                        connection = pool.borrow(Duration.ofNanos(Math.max(0, waitNanos)));
+                    } catch (SmtpPoolTimeoutException e) {
+                        failQueued(true, e);
+                        continue;
+                    } catch (IOException e) {
+                        failQueued(false, e);
+                        continue;
+                    } catch (RuntimeException | Error e) {
+                        failQueued(false, new IOException("no SMTP connection: opening one failed inside the client: "
+                                + e, e));
+                        continue;
+                    }
+                    List<Submission> taken = take(capacity(connection), connection.isChunking());
+                    counted = false;
+                    if (taken.isEmpty()) {
+                        pool.release(connection);
+                    } else {
+                        held = connection;
+                        send(taken);
+                    }
+                    synchronized (lock) {
+                        flight = List.of();
+                        if (queue.isEmpty()) {
+                            lanes--;
+                            return;
+                        }
+                        collecting++;
+                        counted = true;
+                    }
+                }
+            } finally {
+                if (counted) {
+                    // only an Error of the lane itself gets here: let another lane take over
+                    synchronized (lock) {
+                        collecting--;
+                        lanes--;
+                    }
+                }
+            }
+        }
+
+        /** Messages the connection may still carry under the pool's max-messages-per-connection. */
+        private int capacity(SmtpConnection connection) {
+            int limit = pool.settings().maxMessagesPerConnection();
+            return limit <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, limit - connection.messagesSent());
+        }
+
+        /**
+         * This lane's share of the queue: with DATA an equal part among the pool's max-connections
+         * lanes (the rest is left to another lane, started here if the pool allows one more), with
+         * BDAT an equal part among the lanes collecting now; and no more messages than the connection
+         * may still carry (at least one submission).
+         */
+        private List<Submission> take(int capacity, boolean chunking) {
+            boolean spare;
+            List<Submission> taken;
+            synchronized (lock) {
+                // with DATA every message of a flight costs a round trip: a burst spreads over the lanes the
+                // pool allows; with BDAT a flight costs about one round trip whatever it carries: take more
+                int lanesToShare = chunking ? collecting : maxLanes;
+                int share = (queue.size() + lanesToShare - 1) / lanesToShare;
+                taken = new ArrayList<>(share);
+                int messages = 0;
+                while (taken.size() < share && !queue.isEmpty()
+                        && (taken.isEmpty() || messages + queue.peek().messages.size() <= capacity)) {
+                    Submission s = queue.poll();
+                    messages += s.messages.size();
+                    queuedMessages -= s.messages.size();
+                    s.state = Submission.State.IN_FLIGHT;
+                    s.lane = this;
+                    s.expiry.cancel(false);
+                    inFlightMessages += s.messages.size();
+                    taken.add(s);
+                }
+                collecting--;
+                flight = taken;
+                stopped = false;
+                spare = lanes < maxLanes && collecting < queue.size();
+                if (spare) {
+                    lanes++;
+                    collecting++;
+                }
+            }
+            if (spare) {
+                startLane();
+            }
+            return taken;
+        }
+
+        /** Every queued submission (or only those past their wait bound) FAILED with {@code e}. */
+        private void failQueued(boolean expiredOnly, IOException e) {
+            List<Submission> failed = new ArrayList<>();
+            long now = System.nanoTime();
+            synchronized (lock) {
+                for (Iterator<Submission> it = queue.iterator(); it.hasNext(); ) {
+                    Submission s = it.next();
+                    if (!expiredOnly || s.deadlineNanos - now <= TimeUnit.MILLISECONDS.toNanos(1)) {
+                        it.remove();
+                        s.state = Submission.State.WITHDRAWN;
+                        s.expiry.cancel(false);
+                        queuedMessages -= s.messages.size();
+                        failed.add(s);
+                    }
+                }
+            }
+            for (Submission s : failed) {
+                s.result.complete(notSent(s.messages, e));
+            }
+        }
+
+        private void send(List<Submission> taken) {
+            List<OutgoingMessage> combined = new ArrayList<>();
+            for (Submission s : taken) {
+                combined.addAll(s.messages);
+            }
+            List<BatchDelivery.Outcome> outcomes = new ArrayList<>(taken.size());
+            try {
+                PooledDelivery.Result result = delivery.deliver(combined, options.policy(), this);
+                int from = 0;
+                long left = result.roundTrips();
+                for (int k = 0; k < taken.size(); k++) {
+                    int size = taken.get(k).messages.size();
+                    // round trips shared in proportion to messages, so that they add up over the callers
+                    long share = k == taken.size() - 1 ? left : result.roundTrips() * size / combined.size();
+                    left -= share;
+                    outcomes.add(new BatchDelivery.Outcome(List.copyOf(result.ledgers().subList(from, from + size)),
+                            share, null));
+                    from += size;
+                }
+            } catch (IOException e) {
+                for (Submission s : taken) {
+                    outcomes.add(notSent(s.messages, e));
+                }
+            } catch (IllegalArgumentException e) {
+                // nothing was written: send each caller's messages alone, so that only the offender gets it
+                releaseHeld();
+                if (taken.size() == 1) {
+                    finish(taken, null, e);
+                    return;
+                }
+                for (Submission s : taken) {
+                    send(List.of(s));
+                }
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.WARNING, "sending a flight of {0} messages failed inside the client: {1}",
+                        combined.size(), e.toString());
+                SmtpError error = SmtpError.local(SmtpStep.MAIL_FROM, "outcome unknown: sending failed inside the"
+                        + " client (" + e + ") and this message's ledger was lost; it may have been delivered", e);
+                for (Submission s : taken) {
+                    List<MessageLedger> ledgers = s.messages.stream()
+                            .map(m -> MessageLedger.unknown(m.envelope(), error)).toList();
+                    outcomes.add(new BatchDelivery.Outcome(ledgers, 0, null));
+                }
+            } finally {
+                releaseHeld();
+            }
+            finish(taken, outcomes, null);
+        }
+
+        private void finish(List<Submission> taken, List<BatchDelivery.Outcome> outcomes, RuntimeException e) {
+            synchronized (lock) {
+                for (Submission s : taken) {
+                    s.state = Submission.State.DONE;
+                    inFlightMessages -= s.messages.size();
+                }
+            }
+            for (int k = 0; k < taken.size(); k++) {
+                if (e != null) {
+                    taken.get(k).result.completeExceptionally(e);
+                } else {
+                    taken.get(k).result.complete(outcomes.get(k));
+                }
+            }
+        }
+
+        private void releaseHeld() {
+            SmtpConnection c = held;
+            held = null;
+            if (c != null) {
+                pool.release(c);
+            }
+        }
+
+        /** Every caller of the flight was interrupted: end it, and start nothing more for it. */
+        void stop() {
+            stopped = true;
+            SmtpConnection c = current;
+            if (c != null) {
+                c.abort(INTERRUPTED);
+            }
+        }
+
+        @Override
+        public SmtpConnection borrow() throws IOException {
+            SmtpConnection c = held;
+            held = null;
+            if (c == null) {
+                c = pool.borrow();
+            }
+            current = c;
+            if (stopped) {
+                c.abort(INTERRUPTED);
+            }
+            return c;
+        }
+
+        @Override
+        public void release(SmtpConnection connection) {
+            current = null;
+            pool.release(connection);
+        }
+
+        @Override
+        public boolean stopped() {
+            return stopped;
+        }
+    }
+}
