@@ -100,10 +100,14 @@ final class TransactionRunner {
     }
 
     /**
-     * CHUNKING with PIPELINING (RFC 3030 §4.2): MAIL FROM, RCPT TO and the BDAT chunks of up to
-     * {@code maxMessagesInFlight} messages in one flight, RSET between them (after a BDAT exchange
-     * the server's state is only known from replies not yet read), so a batch costs about
-     * N / maxMessagesInFlight round trips.
+     * CHUNKING with PIPELINING (RFC 3030 §4.2): MAIL FROM, RCPT TO and the BDAT chunks of every
+     * message in one flight, RSET between them (after a BDAT exchange the server's state is only
+     * known from replies not yet read), written under a sliding window of
+     * {@code maxMessagesInFlight} messages ({@link FlightWindow}): the first command of message m
+     * is written only once every reply of message m - maxMessagesInFlight was read, so at most
+     * {@code maxMessagesInFlight} messages have replies outstanding (what a broken connection may
+     * leave UNKNOWN), and the writer goes on writing while the earlier replies come back. A batch
+     * costs about N / maxMessagesInFlight round trips, without a stop at the end of each window.
      */
     private void runChunked(List<Transaction> transactions, boolean probeFirst) {
         boolean firstEnvelopeSent = false;
@@ -118,21 +122,20 @@ final class TransactionRunner {
             }
             firstEnvelopeSent = true;
         }
-        int window = options.maxMessagesInFlight();
-        for (int from = 0; from < transactions.size(); from += window) {
-            Flight flight = new Flight();
-            List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
-            for (int k = 0; k < group.size(); k++) {
-                Transaction tx = group.get(k);
-                if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
-                    envelopeOnly(flight, tx);
-                }
-                flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
-                        settings.dataTimeout(), tx.bdatHandler());
+        // one flight with a sliding window: message m is written once the replies of message
+        // m - maxMessagesInFlight are read, so the writer never stops at a window's end (FlightWindow)
+        Flight flight = new Flight().window(options.maxMessagesInFlight());
+        for (int k = 0; k < transactions.size(); k++) {
+            Transaction tx = transactions.get(k);
+            flight.startMessage();
+            if (!(k == 0 && firstEnvelopeSent)) {
+                envelopeOnly(flight, tx);
             }
-            if (!execute(flight)) {
-                return;
-            }
+            flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
+                    settings.dataTimeout(), tx.bdatHandler());
+        }
+        if (!flight.isEmpty()) {
+            execute(flight);
         }
     }
 
