@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Sends batches of 1,000 messages on plain loopback with one contender for a while, to profile it
  * alone (run under JFR: {@code java -XX:StartFlightRecording=...}), and prints its messages/s and
- * the CPU per message of its sending threads ({@link SendingThreadsCpu}). Arguments:
+ * the CPU per message of its sending threads ({@link SendingThreadsCpu}), the first batch (JIT
+ * warm-up) not counted. Arguments:
  * {@code spring|pool1|bdat1|pool4|vertx1 [seconds] [recipients] [postfix]}: to a {@link FastSmtpSink}
  * ({@code bdat1} to its CHUNKING variant), or with {@code postfix} to the Postfix of
  * scripts/mta/start.sh ({@link Postfix}).
@@ -40,17 +41,25 @@ public final class LoopbackProfile {
             long sent = 0;
             long sendNanos = 0;
             long cpuNanos = 0;
-            while (System.nanoTime() < end) {
+            boolean warmUp = true;
+            while (warmUp || System.nanoTime() < end) {
                 try (Contender.Batch batch = contender.prepare(host, port, 1000, to)) {
                     Map<Long, Long> before = SendingThreadsCpu.snapshot();
                     long t0 = System.nanoTime();
-                    sent += batch.send();
-                    sendNanos += System.nanoTime() - t0;
-                    cpuNanos += SendingThreadsCpu.since(before);
+                    int ok = batch.send();
+                    long t1 = System.nanoTime();
+                    long cpu = SendingThreadsCpu.since(before);
+                    if (!warmUp) {
+                        // the first batch warms the JIT up and is not counted
+                        sent += ok;
+                        sendNanos += t1 - t0;
+                        cpuNanos += cpu;
+                    }
+                    warmUp = false;
                 }
             }
             System.out.printf(Locale.ROOT, "%s to %s: %d messages, %.0f msg/s while sending, %.0f µs CPU/msg"
-                            + " (sending threads)%n", contender.name(), postfix != null ? "Postfix" : "the sink", sent,
+                            + " (sending threads)%n", contender.name(), postfix != null ? "Postfix " + postfix.version() : "the sink", sent,
                     sent / (sendNanos / 1e9), cpuNanos / 1e3 / sent);
         } finally {
             VertxContender.shutdown();
