@@ -493,7 +493,8 @@ public final class BenchmarkRunner {
         times.sort(Double::compare);
         closeMillis = times.get(times.size() / 2);
         print(String.format(Locale.ROOT, "%n## close() of a pool of 4 idle connections, fast sink, RTT %d ms%n%n"
-                + "%d measurements (ms): %s; median %.0f ms = %.2f RTT%n", rtt, REPS, times, closeMillis,
+                + "%d measurements (ms): %s; median %.0f ms = %.2f RTT%n", rtt, REPS,
+                times.stream().map(t -> fmt("%.0f", t)).toList(), closeMillis,
                 closeMillis / rtt));
     }
 
