@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of issue 6: builds what is needed, then runs every scenario and prints a table
-# per scenario, PASS/FAIL per target and, as the last line, a machine-readable "bench:" summary.
+# Runs the benchmarks of issues 6 and 14: builds what is needed, then runs every scenario and prints
+# a table per scenario, PASS/FAIL per target and, as the last line, a machine-readable "bench:" summary.
+# Postfix rows need the private Postfix running first (scripts/mta/start.sh; stop it with
+# scripts/mta/stop.sh): the runner reads target/mta/mta.properties and skips them when it is missing.
 #
-#   benchmarks/run.sh            full run (under 10 minutes on 2 cores)
-#   benchmarks/run.sh --quick    shorter measurements (under 2 minutes)
+#   benchmarks/run.sh            full run (about 15 minutes on 2 cores with Postfix, see BENCHMARKS.md)
+#   benchmarks/run.sh --quick    shorter measurements (about 5 minutes with Postfix)
 #   benchmarks/run.sh --jfr      also record a JFR profile to benchmarks/target/bench.jfr
 #
 # The tables are also written to benchmarks/target/bench-results.md.

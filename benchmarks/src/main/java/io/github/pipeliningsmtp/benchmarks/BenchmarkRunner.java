@@ -56,7 +56,8 @@ public final class BenchmarkRunner {
 
     /** A measured row of a table. */
     record Row(String sender, int connections, int messages, double seconds, double perSecond,
-               double roundTripsPerMessage, double limitRatio, int delivered, int serverSaw, String sentAs) {
+               double roundTripsPerMessage, double limitRatio, int delivered, int serverSaw, String sentAs,
+               double cpuMicrosPerMessage) {
     }
 
     /**
@@ -64,8 +65,22 @@ public final class BenchmarkRunner {
      * came by BDAT), its reset, and the round trips counted at the relay (or the sink at RTT 0).
      */
     record Target(String name, String host, int port, LongSupplier serverMessages, LongSupplier bdatMessages,
-                  Runnable reset, LongSupplier roundTrips, Runnable resetRoundTrips) {
+                  Runnable reset, LongSupplier roundTrips, Runnable resetRoundTrips, String domain) {
+
+        Target(String name, String host, int port, LongSupplier serverMessages, LongSupplier bdatMessages,
+               Runnable reset, LongSupplier roundTrips, Runnable resetRoundTrips) {
+            this(name, host, port, serverMessages, bdatMessages, reset, roundTrips, resetRoundTrips, "example.org");
+        }
+
+        /** False for Postfix: it delivers after the client is done, so its count and method are not read. */
+        boolean countsAtServer() {
+            return serverMessages != null;
+        }
     }
+
+    static final String SINK = "fast sink (PIPELINING)";
+    static final String POSTFIX = "Postfix";
+    private Postfix postfix;
 
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -104,10 +119,29 @@ public final class BenchmarkRunner {
                 PipelinedContender.MAX_MESSAGES_IN_FLIGHT));
         List<Contender> contenders = List.of(new SpringContender(), new VertxContender(1), new VertxContender(4),
                 new PipelinedContender(1), new PipelinedContender(1, true), new PipelinedContender(4));
+        postfix = Postfix.find();
         try (FastSmtpSink sink = FastSmtpSink.start(); FastSmtpSink chunkingSink = FastSmtpSink.startWithChunking()) {
             for (int recipients : new int[] {1, 10}) {
                 for (int rtt : new int[] {0, 10, 50}) {
-                    scenario("fast sink (PIPELINING)", sink, chunkingSink, recipients, rtt, contenders);
+                    scenario(SINK, sink, chunkingSink, recipients, rtt, contenders);
+                    if (postfix != null) {
+                        postfixScenario(recipients, rtt, contenders);
+                    }
+                }
+            }
+            if (postfix == null) {
+                print(String.format(Locale.ROOT, "%nPostfix rows skipped: no target/mta/mta.properties (start it with "
+                        + "scripts/mta/start.sh)%n"));
+            }
+            poolClose(sink);
+            for (int threads : new int[] {16, 64}) {
+                List<Contender> singles = new ArrayList<>();
+                for (ConcurrentSingles.Kind kind : ConcurrentSingles.Kind.values()) {
+                    singles.add(new ConcurrentSingles(kind, threads));
+                }
+                scenario(SINK + ", concurrent singles", sink, chunkingSink, 1, 50, singles);
+                if (postfix != null) {
+                    postfixScenario(1, 50, singles);
                 }
             }
         }
@@ -131,6 +165,25 @@ public final class BenchmarkRunner {
             Target plain = relayed(server, sink, relay);
             Target chunking = relayed(server + " with CHUNKING", chunkingSink, chunkingRelay);
             table(server, c -> c.chunking() ? chunking : plain, recipients, rtt, contenders);
+        }
+    }
+
+    /** The same table against Postfix (it offers CHUNKING: DATA rows have chunking(false), as against the sink). */
+    private void postfixScenario(int recipients, int rtt, List<Contender> contenders) throws Exception {
+        boolean singles = contenders.get(0) instanceof ConcurrentSingles;
+        String name = POSTFIX + " " + postfix.version() + " (PIPELINING, CHUNKING)" + (singles ? ", concurrent singles" : "");
+        if (rtt == 0) {
+            Target t = new Target(name, postfix.host(), postfix.port(), null, null, () -> { }, () -> 0, () -> { },
+                    Postfix.DOMAIN);
+            table(name, c -> t, recipients, rtt, contenders);
+            return;
+        }
+        RelayOptions options = RelayOptions.defaults().withDelay(Duration.ofNanos(rtt * 500_000L))
+                .withInsertPipelining(false);
+        try (PipeliningRelay relay = PipeliningRelay.start(postfix.host(), postfix.port(), options)) {
+            Target t = new Target(name, relay.host(), relay.port(), null, null, () -> { }, relay::roundTrips,
+                    relay::resetCounters, Postfix.DOMAIN);
+            table(name, c -> t, recipients, rtt, contenders);
         }
     }
 
@@ -175,7 +228,9 @@ public final class BenchmarkRunner {
 
     private void table(String server, Function<Contender, Target> targets, int recipients, int rtt,
                        List<Contender> contenders) throws Exception {
-        List<String> to = Messages.recipients(recipients);
+        List<String> to = Messages.recipients(recipients, targets.apply(contenders.get(0)).domain());
+        boolean counted = targets.apply(contenders.get(0)).countsAtServer();
+        boolean singles = contenders.get(0) instanceof ConcurrentSingles;
         int[] counts = new int[contenders.size()];
         for (int c = 0; c < contenders.size(); c++) {
             counts[c] = messagesFor(contenders.get(c), targets.apply(contenders.get(c)), to, rtt);
@@ -191,10 +246,11 @@ public final class BenchmarkRunner {
             }
         }
         print(String.format(Locale.ROOT, "%n## %s, %d recipient%s per message, RTT %d ms%s%n%n", server, recipients,
-                recipients > 1 ? "s" : "", rtt, rtt == 0 ? " (plain loopback, round trips counted by the sink)"
-                        : " (relay: " + rtt / 2.0 + " ms each way)"));
+                recipients > 1 ? "s" : "", rtt, rtt == 0 ? (counted ? " (plain loopback, round trips counted by the sink)"
+                        : " (plain loopback, round trips not counted)") : " (relay: " + rtt / 2.0 + " ms each way)"));
         print("| sender | messages | msg/s | round trips/msg | speed-up vs JavaMailSenderImpl | of round-trip limit "
-                + "| delivered (client/server) | sent as |\n|---|---:|---:|---:|---:|---:|---|---|\n");
+                + "| delivered (client/server) | sent as | CPU µs/msg (sending threads) |\n"
+                + "|---|---:|---:|---:|---:|---:|---|---|---:|\n");
         double baseline = Double.NaN;
         List<Row> tableRows = new ArrayList<>();
         for (int c = 0; c < contenders.size(); c++) {
@@ -203,28 +259,37 @@ public final class BenchmarkRunner {
             s.sort((a, b) -> Double.compare(a.seconds, b.seconds));
             Sample median = s.get(s.size() / 2);
             int n = counts[c];
-            int perConnection = (n + contender.connections() - 1) / contender.connections();
             // DATA: one round trip per message, plus EHLO and the last flight; BDAT: the protocol does not
             // wait per message, so with no bandwidth cap the limit is one flight plus the same set-up
-            int flights = contender.chunking() ? 1 : perConnection;
-            double limit = rtt == 0 ? Double.NaN : (flights + 2) * rtt / 1000.0;
+            double limit = rtt == 0 ? Double.NaN : contender.limitSeconds(n, rtt);
+            List<Sample> byCpu = new ArrayList<>(samples.get(c));
+            byCpu.sort((a, b) -> Long.compare(a.cpuNanos, b.cpuNanos));
+            // concurrent singles: the application's sending threads end within the measurement (lost)
+            double cpu = singles ? Double.NaN : byCpu.get(byCpu.size() / 2).cpuNanos / 1e3 / n;
             Row row = new Row(contender.name(), contender.connections(), n, median.seconds, n / median.seconds,
-                    (double) median.roundTrips / n, limit / median.seconds,
+                    rtt == 0 && !counted ? Double.NaN : (double) median.roundTrips / n, limit / median.seconds,
                     s.stream().mapToInt(x -> x.delivered).min().orElse(0),
-                    (int) s.stream().mapToLong(x -> x.serverSaw).min().orElse(0), sentAs(s));
+                    counted ? (int) s.stream().mapToLong(x -> x.serverSaw).min().orElse(0) : -1,
+                    counted ? sentAs(s) : "–", cpu);
             rows.put(key(server, recipients, rtt, contender.name()), row);
             tableRows.add(row);
-            if (contender instanceof SpringContender) {
+            if (contender instanceof SpringContender
+                    || contender instanceof ConcurrentSingles cs && cs.kind() == ConcurrentSingles.Kind.SPRING) {
                 baseline = row.perSecond;
             }
         }
         for (Row row : tableRows) {
-            print(String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %s | %s | %s | %s |%n", row.sender, row.messages,
-                    row.perSecond, row.roundTripsPerMessage,
+            String delivered = row.serverSaw < 0
+                    ? (row.delivered == row.messages ? "all (client)" : row.delivered + " of " + row.messages + " (client)")
+                    : row.delivered == row.messages && row.serverSaw >= row.messages
+                            ? "all" : row.delivered + "/" + row.serverSaw + " of " + row.messages;
+            print(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", row.sender,
+                    row.messages, row.perSecond,
+                    Double.isNaN(row.roundTripsPerMessage) ? "–" : fmt("%.2f", row.roundTripsPerMessage),
                     Double.isNaN(baseline) ? "–" : String.format(Locale.ROOT, "%.1f×", row.perSecond / baseline),
                     Double.isNaN(row.limitRatio) ? "–" : String.format(Locale.ROOT, "%.2f", row.limitRatio),
-                    row.delivered == row.messages && row.serverSaw >= row.messages
-                            ? "all" : row.delivered + "/" + row.serverSaw + " of " + row.messages, row.sentAs));
+                    delivered, row.sentAs,
+                    Double.isNaN(row.cpuMicrosPerMessage) ? "–" : fmt("%.0f", row.cpuMicrosPerMessage)));
         }
     }
 
@@ -239,27 +304,34 @@ public final class BenchmarkRunner {
     private int messagesFor(Contender contender, Target target, List<String> to, int rtt) throws Exception {
         int probe = contender.probeMessages(rtt);
         Sample s = measure(contender, target, to, probe);
+        if (rtt == 0 && !target.countsAtServer() && !quick) {
+            // Postfix on loopback: the CPU-per-message rows, always the issue's 1,000 messages
+            return Math.min(contender.maxMessages(), MAX_MESSAGES);
+        }
         double setup = 2 * rtt / 1000.0;
         double perMessage = Math.max(s.seconds - setup, s.seconds * 0.1) / probe;
         int n = (int) Math.min(MAX_MESSAGES, Math.round(budgetSeconds / perMessage));
         int rounded = n >= 20 ? n / 10 * 10 : n;
-        return Math.min(MAX_MESSAGES, Math.max(contender.minMessages(quick), rounded));
+        return Math.min(contender.maxMessages(), Math.max(contender.minMessages(quick), rounded));
     }
 
-    private record Sample(double seconds, long roundTrips, int delivered, long serverSaw, long bdatSaw) {
+    private record Sample(double seconds, long roundTrips, int delivered, long serverSaw, long bdatSaw,
+                          long cpuNanos) {
     }
 
     private Sample measure(Contender contender, Target target, List<String> to, int n) throws Exception {
         try (Contender.Batch batch = contender.prepare(target.host(), target.port(), n, to)) {
             target.reset().run();
             target.resetRoundTrips().run();
+            Map<Long, Long> cpuBefore = SendingThreadsCpu.snapshot();
             long t0 = System.nanoTime();
             int delivered = batch.send();
             long t1 = System.nanoTime();
+            long cpu = SendingThreadsCpu.since(cpuBefore);
             long roundTrips = target.roundTrips().getAsLong();
-            long serverSaw = target.serverMessages().getAsLong();
-            long bdatSaw = target.bdatMessages().getAsLong();
-            return new Sample((t1 - t0) / 1e9, roundTrips, delivered, serverSaw, bdatSaw);
+            long serverSaw = target.countsAtServer() ? target.serverMessages().getAsLong() : -1;
+            long bdatSaw = target.countsAtServer() ? target.bdatMessages().getAsLong() : -1;
+            return new Sample((t1 - t0) / 1e9, roundTrips, delivered, serverSaw, bdatSaw, cpu);
         }
     }
 
@@ -290,7 +362,20 @@ public final class BenchmarkRunner {
     // ---------------------------------------------------------------------------------------- targets
 
     private Row row(int recipients, int rtt, String sender) {
-        return rows.get(key("fast sink (PIPELINING)", recipients, rtt, sender));
+        return rows.get(key(SINK, recipients, rtt, sender));
+    }
+
+    /** A row of a Postfix table, or null when Postfix did not run. */
+    private Row postfixRow(String suffix, int recipients, int rtt, String sender) {
+        return postfix == null ? null
+                : rows.get(key(POSTFIX + " " + postfix.version() + " (PIPELINING, CHUNKING)" + suffix, recipients, rtt,
+                        sender));
+    }
+
+    private Row singlesRow(boolean atPostfix, int threads, ConcurrentSingles.Kind kind) {
+        String sender = new ConcurrentSingles(kind, threads).name();
+        return atPostfix ? postfixRow(", concurrent singles", 1, 50, sender)
+                : rows.get(key(SINK + ", concurrent singles", 1, 50, sender));
     }
 
     private void check(String target, boolean ok, String detail) {
@@ -347,10 +432,14 @@ public final class BenchmarkRunner {
             verdicts.add(fmt("INFO RTT 0, %d rcpt, pool 1 BDAT vs JavaMailSenderImpl (no target): %.2fx (%.0f vs %.0f "
                     + "msg/s)", rc, b.perSecond / s.perSecond, b.perSecond, s.perSecond));
         }
+        issue14Targets();
         List<String> wrongMethod = new ArrayList<>();
         for (Map.Entry<String, Row> e : rows.entrySet()) {
             Row r = e.getValue();
-            boolean wantsBdat = r.sender.endsWith(" BDAT");
+            if (r.serverSaw < 0) {
+                continue;
+            }
+            boolean wantsBdat = r.sender.contains(" BDAT");
             if (!r.sentAs.equals(wantsBdat ? "BDAT" : "DATA")) {
                 wrongMethod.add(e.getKey() + " sent as " + r.sentAs);
             }
@@ -358,11 +447,110 @@ public final class BenchmarkRunner {
         verdicts.add(wrongMethod.isEmpty()
                 ? "OK (not a target) every BDAT row came by BDAT at the sink, every other row by DATA"
                 : "WRONG (not a target) content method: " + String.join("; ", wrongMethod));
-        print(String.format(Locale.ROOT, "%n## Targets (issue 6)%n%n"));
+        print(String.format(Locale.ROOT, "%n## Targets (issues 6 and 14)%n%n"));
         for (String v : verdicts) {
             print("- " + v + "\n");
         }
         print(String.format(Locale.ROOT, "%n%d of %d checked targets passed%n", passed, checked));
+    }
+
+    private double singlesData16 = Double.NaN;
+    private double singlesBdat16 = Double.NaN;
+    private double cpuData = Double.NaN;
+    private double cpuBdat = Double.NaN;
+    private double cpuDataVsVertx = Double.NaN;
+    private double cpuBdatVsSpring = Double.NaN;
+    private double bdatLimit = Double.NaN;
+
+    private double closeMillis = Double.NaN;
+
+    /**
+     * {@code close()} of a pool of 4 idle connections at 50 ms RTT (issue 14, item 4), against the
+     * sink behind the relay: 4 connections opened and returned, then the pool's close timed; median of
+     * {@link #REPS}.
+     */
+    private void poolClose(FastSmtpSink sink) throws Exception {
+        int rtt = 50;
+        RelayOptions options = RelayOptions.defaults().withDelay(Duration.ofNanos(rtt * 500_000L))
+                .withInsertPipelining(false);
+        List<Double> times = new ArrayList<>();
+        try (PipeliningRelay relay = PipeliningRelay.start("127.0.0.1", sink.port(), options)) {
+            for (int r = 0; r < REPS; r++) {
+                io.github.pipeliningsmtp.pool.SmtpConnectionPool pool = new io.github.pipeliningsmtp.pool.SmtpConnectionPool(
+                        io.github.pipeliningsmtp.client.ConnectionSettings.builder(relay.host(), relay.port())
+                                .ehloName("localhost").build(),
+                        io.github.pipeliningsmtp.pool.PoolSettings.builder().maxConnections(4).build());
+                List<io.github.pipeliningsmtp.client.SmtpConnection> open = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    open.add(pool.borrow());
+                }
+                open.forEach(pool::release);
+                long t0 = System.nanoTime();
+                pool.close();
+                times.add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+        times.sort(Double::compare);
+        closeMillis = times.get(times.size() / 2);
+        print(String.format(Locale.ROOT, "%n## close() of a pool of 4 idle connections, fast sink, RTT %d ms%n%n"
+                + "%d measurements (ms): %s; median %.0f ms = %.2f RTT%n", rtt, REPS,
+                times.stream().map(t -> fmt("%.0f", t)).toList(), closeMillis,
+                closeMillis / rtt));
+    }
+
+    /** The targets of issue 14 that the benchmarks check. */
+    private void issue14Targets() {
+        check("close() of pool 4 at 50 ms: <= 1.5 RTT", closeMillis <= 75, fmt("%.0f ms = %.2f RTT", closeMillis,
+                closeMillis / 50));
+        Row sd = singlesRow(false, 16, ConcurrentSingles.Kind.OURS_DATA4);
+        Row sb = singlesRow(false, 16, ConcurrentSingles.Kind.OURS_BDAT4);
+        singlesData16 = sd.perSecond;
+        singlesBdat16 = sb.perSecond;
+        check("concurrent singles, 16 threads, 50 ms, sink: pool 4 DATA >= 75 msg/s", sd.perSecond >= 75,
+                fmt("%.1f msg/s (%.2f of its round-trip limit)", sd.perSecond, sd.limitRatio));
+        check("concurrent singles, 16 threads, 50 ms, sink: pool 4 BDAT >= 200 msg/s", sb.perSecond >= 200,
+                fmt("%.1f msg/s", sb.perSecond));
+        Row b = row(1, 50, "PipelinedMailSender pool 1 BDAT");
+        bdatLimit = b.limitRatio;
+        check("BDAT, sink, 50 ms, 1000 messages: >= 0.5 of the link's limit", b.limitRatio >= 0.5 && b.messages == 1000,
+                fmt("%.2f (%.0f msg/s, %d messages, %.3f round trips/msg)", b.limitRatio, b.perSecond, b.messages,
+                        b.roundTripsPerMessage));
+        if (postfix == null) {
+            check("Postfix rows (concurrent singles and CPU per message)", false, "Postfix not running");
+            return;
+        }
+        Row pd = singlesRow(true, 16, ConcurrentSingles.Kind.OURS_DATA4);
+        Row pb = singlesRow(true, 16, ConcurrentSingles.Kind.OURS_BDAT4);
+        Row ps = singlesRow(true, 16, ConcurrentSingles.Kind.SPRING);
+        Row pv = singlesRow(true, 16, ConcurrentSingles.Kind.VERTX4);
+        check("concurrent singles, 16 threads, 50 ms, Postfix: pool 4 BDAT >= 2x JavaMailSenderImpl (connection per send)",
+                pb.perSecond >= 2 * ps.perSecond, fmt("%.2fx (%.1f vs %.1f msg/s)", pb.perSecond / ps.perSecond,
+                        pb.perSecond, ps.perSecond));
+        check("concurrent singles, 16 threads, 50 ms, Postfix: pool 4 DATA >= JavaMailSenderImpl (connection per send)",
+                pd.perSecond >= ps.perSecond, fmt("%.2fx (%.1f vs %.1f msg/s)", pd.perSecond / ps.perSecond,
+                        pd.perSecond, ps.perSecond));
+        check("concurrent singles, 16 threads, 50 ms, Postfix: pool 4 DATA >= 2.5x Vert.x pool 4",
+                pd.perSecond >= 2.5 * pv.perSecond, fmt("%.2fx (%.1f vs %.1f msg/s)", pd.perSecond / pv.perSecond,
+                        pd.perSecond, pv.perSecond));
+        Row cd = postfixRow("", 1, 0, "PipelinedMailSender pool 1 DATA");
+        Row cb = postfixRow("", 1, 0, "PipelinedMailSender pool 1 BDAT");
+        Row cv = postfixRow("", 1, 0, "Vert.x mail client pool 1");
+        Row cs = postfixRow("", 1, 0, "JavaMailSenderImpl");
+        cpuData = cd.cpuMicrosPerMessage;
+        cpuBdat = cb.cpuMicrosPerMessage;
+        cpuDataVsVertx = cd.cpuMicrosPerMessage / cv.cpuMicrosPerMessage;
+        cpuBdatVsSpring = cb.cpuMicrosPerMessage / cs.cpuMicrosPerMessage;
+        check("CPU per message, Postfix loopback, sending threads: pool 1 DATA <= 0.75x Vert.x pool 1",
+                cpuDataVsVertx <= 0.75, fmt("%.2fx (%.0f vs %.0f µs/msg; %d vs %d messages)", cpuDataVsVertx,
+                        cd.cpuMicrosPerMessage, cv.cpuMicrosPerMessage, cd.messages, cv.messages));
+        check("CPU per message, Postfix loopback, sending threads: pool 1 BDAT <= 0.5x JavaMailSenderImpl",
+                cpuBdatVsSpring <= 0.5, fmt("%.2fx (%.0f vs %.0f µs/msg; %d vs %d messages)", cpuBdatVsSpring,
+                        cb.cpuMicrosPerMessage, cs.cpuMicrosPerMessage, cb.messages, cs.messages));
+        Row pfb = postfixRow("", 1, 50, "PipelinedMailSender pool 1 BDAT");
+        Row pfs = postfixRow("", 1, 50, "JavaMailSenderImpl");
+        Row pfd = postfixRow("", 1, 50, "PipelinedMailSender pool 1 DATA");
+        verdicts.add(fmt("INFO Postfix, RTT 50, 1 rcpt: pool 1 BDAT %.1fx and pool 1 DATA %.1fx JavaMailSenderImpl",
+                pfb.perSecond / pfs.perSecond, pfd.perSecond / pfs.perSecond));
     }
 
     private static String fmt(String format, Object... args) {
@@ -380,10 +568,14 @@ public final class BenchmarkRunner {
         Row b = row(1, 50, "PipelinedMailSender pool 1 BDAT");
         return fmt("bench: rtt_ms=50 data_rtt_per_msg=%.2f bdat_rtt_per_msg=%.3f speedup_data=%.1f speedup_bdat=%.1f "
                         + "speedup_pool4=%.1f vs_vertx_pool1=%.1f vs_vertx_pool4=%.1f loopback_speedup=%.2f "
-                        + "memory_data=%s memory_bdat=%s targets_passed=%d/%d",
+                        + "memory_data=%s memory_bdat=%s singles16_data=%.1f singles16_bdat=%.1f bdat_of_limit=%.2f "
+                        + "cpu_us_data=%.0f cpu_us_bdat=%.0f cpu_data_vs_vertx=%.2f cpu_bdat_vs_spring=%.2f "
+                        + "close_pool4_ms=%.0f postfix=%s targets_passed=%d/%d",
                 d.roundTripsPerMessage, b.roundTripsPerMessage, d.perSecond / s.perSecond, b.perSecond / s.perSecond,
                 q.perSecond / s.perSecond, d.perSecond / v1.perSecond, q.perSecond / v4.perSecond,
-                l0.perSecond / s0.perSecond, memoryVerdict, memoryBdatVerdict, passed, checked);
+                l0.perSecond / s0.perSecond, memoryVerdict, memoryBdatVerdict, singlesData16, singlesBdat16, bdatLimit,
+                cpuData, cpuBdat, cpuDataVsVertx, cpuBdatVsSpring, closeMillis, postfix == null ? "none" : postfix.version(),
+                passed, checked);
     }
 
 }

@@ -20,6 +20,11 @@ interface Contender {
         return quick ? 4 : 10;
     }
 
+    /** Most messages per measurement (the scenario's count). */
+    default int maxMessages() {
+        return BenchmarkRunner.MAX_MESSAGES;
+    }
+
     /**
      * Whether it sends content by BDAT (RFC 3030) and so must be pointed at the sink that advertises
      * CHUNKING; every other contender gets the sink without it, so that DATA stays DATA.
@@ -34,6 +39,17 @@ interface Contender {
      */
     default int probeMessages(int rttMillis) {
         return rttMillis == 0 ? 300 : 3;
+    }
+
+    /**
+     * The round-trip limit of {@code n} messages at {@code rttMillis} in seconds: with DATA one
+     * round trip per message per connection plus EHLO and the last flight, (⌈n/c⌉ + 2) × RTT; with
+     * BDAT (one batch) the protocol does not wait per message, so one flight plus set-up, 3 × RTT.
+     */
+    default double limitSeconds(int n, int rttMillis) {
+        int perConnection = (n + connections() - 1) / connections();
+        int flights = chunking() ? 1 : perConnection;
+        return (flights + 2) * rttMillis / 1000.0;
     }
 
     /** Creates the client (no connection yet) and builds {@code n} messages to {@code recipients}. */

@@ -29,9 +29,14 @@ final class Messages {
     }
 
     static List<String> recipients(int count) {
+        return recipients(count, "example.org");
+    }
+
+    /** {@code count} recipients at {@code domain} (Postfix of scripts/mta delivers example.net locally). */
+    static List<String> recipients(int count, String domain) {
         List<String> r = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
-            r.add("rcpt" + i + "@example.org");
+            r.add("rcpt" + i + "@" + domain);
         }
         return List.copyOf(r);
     }

@@ -38,6 +38,7 @@ final class CommandPipeline {
     private long roundTrips;
     private long commandsSent;
     private Future<?> currentWriter;
+    private FlightWindow currentWindow;
 
     CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpListener events) {
         this.wire = wire;
@@ -138,9 +139,10 @@ final class CommandPipeline {
                 }
             }
         } else {
+            FlightWindow window = flight.window();
             writer = WriterThreads.EXECUTOR.submit(() -> {
                 try {
-                    FlightWriter.writeAll(wire.out(), steps, written, chunks);
+                    FlightWriter.writeAll(wire.out(), steps, written, chunks, window);
                 } catch (Exception | Error e) {
                     // the reader sees this on the content step it awaits, or reads EOF/reset itself,
                     // after the replies already received (a 421 must not be lost to an abort here)
@@ -161,6 +163,7 @@ final class CommandPipeline {
             });
         }
         currentWriter = writer;
+        currentWindow = flight.window();
         FlightOutcome outcome;
         try {
             outcome = readAll(steps, written, chunks);
@@ -168,10 +171,18 @@ final class CommandPipeline {
             abandon();
             throw e;
         } finally {
+            closeWindow();
             currentWriter = null;
         }
         if (writer != null) {
             awaitWriter(writer);
+        }
+        if (flight.window() != null) {
+            // every time the writer waited for its window's turn, it waited for replies: a round trip
+            for (int i = flight.window().stalls(); i > 0; i--) {
+                roundTrips++;
+                events.roundTrip();
+            }
         }
         if (outcome.completed() && wire.isClosed()) {
             Flight.Step last = steps.get(steps.size() - 1);
@@ -203,6 +214,9 @@ final class CommandPipeline {
                 FlightOutcome chunked = readChunks(steps, i, chunks[i]);
                 if (!chunked.completed()) {
                     return chunked;
+                }
+                if (currentWindow != null) {
+                    currentWindow.completed();
                 }
                 continue;
             }
@@ -340,6 +354,7 @@ final class CommandPipeline {
      */
     void abandon() {
         wire.abort();
+        closeWindow();
         if (currentWriter != null) {
             awaitWriter(currentWriter);
         }
@@ -359,6 +374,8 @@ final class CommandPipeline {
 
     private void abortAndNotify(List<Flight.Step> steps, int from, SmtpError error) {
         wire.abort();
+        // a writer waiting for its window's turn stops without writing more
+        closeWindow();
         if (currentWriter != null) {
             // after the abort the writer ends at once; only then is it final whether an end of data
             // (or LAST chunk) was written, which decides FAILED or UNKNOWN
@@ -419,6 +436,14 @@ final class CommandPipeline {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while writing content");
             }
+        }
+    }
+
+    private void closeWindow() {
+        FlightWindow window = currentWindow;
+        if (window != null) {
+            window.close();
+            currentWindow = null;
         }
     }
 

@@ -20,6 +20,7 @@ final class Flight {
     private int commandOctets;
     private boolean hasContent;
     private boolean hasChunks;
+    private FlightWindow window;
 
     /** Adds a command and the handler of its reply. */
     Flight command(SmtpCommand command, Duration timeout, ReplyHandler handler) {
@@ -57,6 +58,28 @@ final class Flight {
         steps.add(new Step(SmtpStep.BDAT, null, null, content, beforeLast, SmtpStep.BDAT.label(), lastTimeout, handler,
                 chunkSize, chunkTimeout));
         return this;
+    }
+
+    /**
+     * Makes this a sliding-window BDAT flight: at most {@code size} messages with replies
+     * outstanding (see {@link FlightWindow}); call {@link #startMessage()} before each message's steps.
+     */
+    Flight window(int size) {
+        window = new FlightWindow(size);
+        return this;
+    }
+
+    /** With a window: the steps added next belong to a new message. */
+    Flight startMessage() {
+        if (window != null) {
+            window.messageStartsAt(steps.size());
+        }
+        return this;
+    }
+
+    /** The sliding window, or null. */
+    FlightWindow window() {
+        return window;
     }
 
     List<Step> steps() {

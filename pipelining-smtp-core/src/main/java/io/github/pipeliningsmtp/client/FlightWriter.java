@@ -29,8 +29,17 @@ final class FlightWriter {
 
     static void writeAll(OutputStream out, List<Flight.Step> steps, CompletableFuture<Void>[] written,
                          BlockingQueue<Object>[] chunks) throws IOException, MessagingException {
+        writeAll(out, steps, written, chunks, null);
+    }
+
+    /** As above; with a window, waits for the turn of each message before writing its first step. */
+    static void writeAll(OutputStream out, List<Flight.Step> steps, CompletableFuture<Void>[] written,
+                         BlockingQueue<Object>[] chunks, FlightWindow window) throws IOException, MessagingException {
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
+            if (window != null) {
+                window.awaitTurn(i, out);
+            }
             if (step.isChunked()) {
                 BlockingQueue<Object> queue = chunks[i];
                 writeContent(step, () -> writeChunks(step, out, queue));

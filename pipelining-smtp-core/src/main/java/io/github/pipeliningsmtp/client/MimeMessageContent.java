@@ -25,7 +25,8 @@ final class MimeMessageContent implements MessageContent {
         // as Transport.send does: Bcc recipients are in the envelope only, never in the content.
         // Handing Jakarta Mail the line stream it would create itself (Angus Mail's) spares it a
         // service-loader lookup of its stream provider on every message (jakarta.mail-api 2.1).
-        message.writeTo(new LineOutputStream(out, ALLOW_UTF8), IGNORED_HEADERS);
+        // KnownStreamProvider spares the same lookup once per part (MimeUtility.encode).
+        KnownStreamProvider.<IOException, MessagingException>run(() -> message.writeTo(new LineOutputStream(out, ALLOW_UTF8), IGNORED_HEADERS));
     }
 
     @Override

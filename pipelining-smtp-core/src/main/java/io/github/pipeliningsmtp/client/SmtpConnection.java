@@ -366,11 +366,49 @@ public final class SmtpConnection implements Closeable {
      */
     @Override
     public void close() {
-        if (state == State.READY && !wire.isStale()) {
+        if (beginQuit()) {
+            finishQuit(System.nanoTime() + quitTimeout().toNanos());
+        }
+        state = State.CLOSED;
+        wire.abort();
+    }
+
+    /**
+     * The first half of {@link #close()}: writes QUIT when READY and not stale, without waiting for
+     * its reply, so that a pool can QUIT all its connections at once and then wait for all the
+     * replies within one QUIT timeout ({@link #quitTimeout()}). Never throws; a failed write closes
+     * the socket at once.
+     *
+     * @return true when QUIT was written and {@link #finishQuit} should read its reply; false when
+     *     the connection is closed already (nothing to wait for)
+     */
+    public boolean beginQuit() {
+        if (state != State.READY || wire.isStale()) {
+            state = State.CLOSED;
+            wire.abort();
+            return false;
+        }
+        try {
+            wire.send(SmtpCommand.quit());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "QUIT failed: {0}", Printable.of(e.toString()));
+            state = State.CLOSED;
+            wire.abort();
+            return false;
+        }
+    }
+
+    /**
+     * The second half of {@link #close()} after {@link #beginQuit()} returned true: waits for the
+     * reply to QUIT until {@code deadlineNanos} (a {@link System#nanoTime()} value; at least 1 ms
+     * is always allowed), then closes the socket. Never throws; idempotent.
+     */
+    public void finishQuit(long deadlineNanos) {
+        if (state == State.READY) {
+            long left = Math.max(deadlineNanos - System.nanoTime(), 1_000_000L);
             try {
-                wire.send(SmtpCommand.quit());
-                wire.readReply(SmtpStep.QUIT, "QUIT", settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
-                        ? settings.commandTimeout() : QUIT_TIMEOUT);
+                wire.readReply(SmtpStep.QUIT, "QUIT", Duration.ofNanos(left));
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.DEBUG, "QUIT failed: {0}", Printable.of(e.toString()));
             }
@@ -381,6 +419,11 @@ public final class SmtpConnection implements Closeable {
         }
         state = State.CLOSED;
         wire.abort();
+    }
+
+    /** How long {@link #close()} waits for the reply to QUIT: 5 s, or the command timeout if shorter. */
+    public Duration quitTimeout() {
+        return settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0 ? settings.commandTimeout() : QUIT_TIMEOUT;
     }
 
     private void requireReady() {

