@@ -23,9 +23,8 @@ import org.springframework.mail.javamail.JavaMailSenderImpl;
  * {@code sendMail}), and {@code PipelinedMailSender} pool 4 by DATA and by BDAT
  * ({@code JavaMailSender.send(MimeMessage)}).
  *
- * <p>The async API ({@code sendAsync}, issue 14 item 2) is built on another branch; its row is added
- * here as a {@link Kind} when that merges (one thread submitting every message, then awaiting the
- * futures). Until then there is no such kind, so nothing is reported for it.
+ * <p>The async kinds: one thread calls {@code PipelinedMailSender.sendAsync(oneMessage)} for every
+ * message, then awaits the futures (the {@code threads} count does not apply to them).
  */
 final class ConcurrentSingles implements Contender {
 
@@ -34,15 +33,22 @@ final class ConcurrentSingles implements Contender {
         SPRING("JavaMailSenderImpl (connection per send)", false),
         VERTX4("Vert.x mail client pool 4", false),
         OURS_DATA4("PipelinedMailSender pool 4 DATA", false),
-        OURS_BDAT4("PipelinedMailSender pool 4 BDAT", true);
-        // ASYNC4: PipelinedMailSender.sendAsync pool 4 — added by the lead after issue 14 item 2 merges
+        OURS_BDAT4("PipelinedMailSender pool 4 BDAT", true),
+        ASYNC_DATA4("PipelinedMailSender.sendAsync pool 4 DATA", false, true),
+        ASYNC_BDAT4("PipelinedMailSender.sendAsync pool 4 BDAT", true, true);
 
         final String label;
         final boolean bdat;
+        final boolean async;
 
         Kind(String label, boolean bdat) {
+            this(label, bdat, false);
+        }
+
+        Kind(String label, boolean bdat, boolean async) {
             this.label = label;
             this.bdat = bdat;
+            this.async = async;
         }
     }
 
@@ -58,7 +64,7 @@ final class ConcurrentSingles implements Contender {
 
     @Override
     public String name() {
-        return kind.label + ", " + threads + " threads";
+        return kind.async ? kind.label + ", 1 submitting thread" : kind.label + ", " + threads + " threads";
     }
 
     Kind kind() {
@@ -155,6 +161,9 @@ final class ConcurrentSingles implements Contender {
                     return true;
                 };
                 close = sender::close;
+                if (kind.async) {
+                    return asyncBatch(sender, messages);
+                }
             }
         }
         IntPredicate send = sendOne;
@@ -188,6 +197,34 @@ final class ConcurrentSingles implements Contender {
             @Override
             public void close() throws Exception {
                 close.close();
+            }
+        };
+    }
+
+    /** Every message submitted by this thread with sendAsync, then the futures awaited. */
+    private static Batch asyncBatch(PipelinedMailSender sender, MimeMessage[] messages) {
+        return new Batch() {
+            @Override
+            public int send() throws Exception {
+                List<java.util.concurrent.CompletableFuture<io.github.pipeliningsmtp.client.SendReport>> futures =
+                        new ArrayList<>(messages.length);
+                for (MimeMessage m : messages) {
+                    futures.add(sender.sendAsync(m));
+                }
+                int delivered = 0;
+                for (var f : futures) {
+                    try {
+                        delivered += f.get(10, TimeUnit.MINUTES).succeeded() > 0 ? 1 : 0;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // counted as not delivered
+                    }
+                }
+                return delivered;
+            }
+
+            @Override
+            public void close() {
+                sender.close();
             }
         };
     }

@@ -123,7 +123,10 @@ class SharedRateLimitStoreOutageIT {
 
                             PostgresFixture.start();
                             long restarted = System.nanoTime();
-                            await(() -> limit.stats().store() == StoreState.SHARED, 15);
+                            // usually about one retry interval (2 s); once, on a loaded machine, not within
+                            // 15 s (cause not found): the bound is generous so that the test checks that the
+                            // instance goes back to the shared budget, not how fast
+                            await(() -> limit.stats().store() == StoreState.SHARED, 45);
                             double sharedAfter = (System.nanoTime() - restarted) / 1e9;
                             assertThat(health.health().getDetails()).containsEntry("rateLimit", "shared");
                             long back = System.nanoTime();
