@@ -7,7 +7,7 @@
 # Idempotent: a second start while it runs only re-writes the state file; a start after
 # `KEEP=1 stop.sh` starts the same cluster on the same port (the tests stop and restart it mid-run).
 # Installs Debian's postgresql package without letting it create or start the system cluster, then
-# runs a cluster of its own under $REPO/target/postgres (initdb, pg_ctl), as the system user
+# runs a cluster of its own (initdb, pg_ctl; where: PG_DIR in common.sh), as the system user
 # "postgres" when run by root (the server refuses to run as root), listening on 127.0.0.1 only, on a
 # free port >= 20000, password authentication (scram-sha-256) for the user "smtp" and the
 # database "smtp_pipelining".
@@ -96,6 +96,7 @@ if ! "$BIN/psql" -h 127.0.0.1 -p "$port" -U "$DB_USER" -d postgres -tAc \
   "$BIN/createdb" -h 127.0.0.1 -p "$port" -U "$DB_USER" "$DB_NAME"
 fi
 
+mkdir -p "$STATE_DIR"
 cat > "$STATE" <<PROPS
 host=127.0.0.1
 port=$port

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops the PostgreSQL cluster started by start.sh (found by its data directory, never by a process
 # name). Idempotent: succeeds when nothing runs. KEEP=1 keeps the cluster and its port for a later
-# start.sh (and the state file, which then names a server that is down); otherwise target/postgres
-# is removed.
+# start.sh (and the state file, which then names a server that is down); otherwise the cluster
+# and the state file are removed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -20,4 +20,5 @@ fi
 if [[ ${KEEP:-0} != 1 ]]; then
   rm -f "$STATE"
   rm -rf "$PG_DIR"
+  rmdir "$STATE_DIR" 2>/dev/null || true
 fi
