@@ -324,12 +324,18 @@ public final class SmtpConnection implements Closeable {
         return Math.max(0, capabilities.mailMax().getAsInt() - transactionsStarted);
     }
 
-    /** Most RCPT TO per transaction: RCPTMAX (RFC 9422 §4.2) when trusted, else {@link Integer#MAX_VALUE}. */
+    /**
+     * Most RCPT TO per transaction: the smaller of the client's own limit
+     * ({@link SendingOptions#maxRecipientsPerTransaction()}, applied whatever the session) and RCPTMAX
+     * (RFC 9422 §4.2) when trusted (see {@link #limitsTrusted()}); {@link Integer#MAX_VALUE} when
+     * neither is set.
+     */
     public int rcptMax() {
+        int own = options.maxRecipientsPerTransaction();
         if (!limitsTrusted() || capabilities.rcptMax().isEmpty()) {
-            return Integer.MAX_VALUE;
+            return own;
         }
-        return capabilities.rcptMax().getAsInt();
+        return Math.min(own, capabilities.rcptMax().getAsInt());
     }
 
     /**

@@ -23,8 +23,11 @@ import java.util.List;
  * Sends a list of messages over pooled connections, one transaction per message unless the server
  * says otherwise, and merges what each transaction reported into one ledger per message:
  * <ul>
- *   <li>LIMITS (RFC 9422), when trusted: a message with more recipients than RCPTMAX is sent in
- *       several transactions of at most RCPTMAX; a session never starts more than MAILMAX
+ *   <li>LIMITS (RFC 9422), when trusted, and the client's own limit
+ *       ({@link io.github.pipeliningsmtp.client.SendingOptions#maxRecipientsPerTransaction()}): a
+ *       message with more recipients than the smaller of RCPTMAX and that limit
+ *       ({@link SmtpConnection#rcptMax()}) is sent in several transactions of at most that many,
+ *       each with the whole content, merged into one ledger; a session never starts more than MAILMAX
  *       transactions (the connection is then retired and the rest go on a new one).</li>
  *   <li>Too many recipients (452 4.5.3, or the older 552 5.5.3, RFC 5321 §4.5.3.1.10): when the
  *       transaction accepted some recipients, the refused ones are sent in a new transaction with
@@ -238,7 +241,7 @@ public final class PooledDelivery {
                              List<OutgoingMessage> messages) {
         while (!queue.isEmpty() && taken.size() < budget) {
             Item item = queue.poll();
-            // content that cannot be written twice is sent in one transaction whatever RCPTMAX says
+            // content that cannot be written twice is sent in one transaction whatever the limit says
             if (item.recipients().length > rcptMax && messages.get(item.message()).content().repeatable()) {
                 int[] head = Arrays.copyOfRange(item.recipients(), 0, rcptMax);
                 int[] tail = Arrays.copyOfRange(item.recipients(), rcptMax, item.recipients().length);
