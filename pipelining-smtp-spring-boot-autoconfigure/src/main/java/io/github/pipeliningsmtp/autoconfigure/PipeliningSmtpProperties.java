@@ -106,6 +106,14 @@ public class PipeliningSmtpProperties {
      */
     private boolean splitOnTooManyRecipients = true;
 
+    /**
+     * Most recipients (RCPT TO) per transaction, at least 1: a message with more is sent in several
+     * transactions of at most this many, each with the whole content (the smaller of this and the
+     * server's RCPTMAX, RFC 9422, counts). Unset: no limit of its own, or the relay profile's
+     * recipients per message.
+     */
+    private Integer maxRecipientsPerTransaction;
+
     /** Charset for text parts created without one (Jakarta Mail's mail.mime.charset). */
     private String defaultEncoding = "UTF-8";
 
@@ -119,8 +127,8 @@ public class PipeliningSmtpProperties {
     private final Pool pool = new Pool();
 
     /**
-     * A relay's documented limits as defaults for the pool and the rate (office365, ses, gmail,
-     * sendgrid); every property set explicitly wins.
+     * A relay's documented limits as defaults for the pool, the rate and the recipients per
+     * transaction (office365, ses, gmail, sendgrid); every property set explicitly wins.
      */
     private RelayProfile relayProfile;
 
@@ -443,6 +451,14 @@ public class PipeliningSmtpProperties {
 
     public void setSplitOnTooManyRecipients(boolean splitOnTooManyRecipients) {
         this.splitOnTooManyRecipients = splitOnTooManyRecipients;
+    }
+
+    public Integer getMaxRecipientsPerTransaction() {
+        return maxRecipientsPerTransaction;
+    }
+
+    public void setMaxRecipientsPerTransaction(Integer maxRecipientsPerTransaction) {
+        this.maxRecipientsPerTransaction = maxRecipientsPerTransaction;
     }
 
     public String getDefaultEncoding() {

@@ -7,17 +7,24 @@ import java.util.stream.Collectors;
 
 /**
  * {@code smtp.pipelining.relay-profile}: the documented limits of a relay as defaults for the pool
- * and the rate; any property set explicitly wins. The values and their sources are in the README
- * ("Relay profiles"). A value left null here leaves the property at its own default.
+ * ({@code pool.max-connections}, {@code pool.max-messages-per-connection},
+ * {@code pool.max-connection-age}), the rate ({@code rate.*}) and the recipients per transaction
+ * ({@code max-recipients-per-transaction}); any property set explicitly wins. The values and their
+ * sources are in the README ("Relay profiles"). A value left null here leaves the property at its
+ * own default.
  */
 public enum RelayProfile {
 
-    /** Exchange Online SMTP AUTH submission: 3 concurrent connections per mailbox, 30 messages per minute. */
+    /**
+     * Exchange Online SMTP AUTH submission: 3 concurrent connections per mailbox, 30 messages per
+     * minute, 500 recipients per message.
+     */
     OFFICE365(3, null, 30L, null, null, null, 500),
 
     /**
      * Amazon SES SMTP: the sending rate counts recipients; 14 per second is the default of an
-     * account out of the sandbox (yours is in the SES console: set {@code rate.recipients-per-second}).
+     * account out of the sandbox (yours is in the SES console: set {@code rate.recipients-per-second});
+     * 50 recipients per message.
      */
     SES(null, null, null, 14L, null, null, 50),
 
@@ -37,7 +44,11 @@ public enum RelayProfile {
     final Long recipientsPerSecond;
     final Integer maxMessagesPerConnection;
     final Duration maxConnectionAge;
-    /** Documented, not applied yet: the engine splits by RCPTMAX (RFC 9422) and 452 replies only. */
+    /**
+     * The relay's documented recipients per message: the default of
+     * {@code smtp.pipelining.max-recipients-per-transaction}, so a message with more goes in several
+     * transactions (the smaller of this and a trusted RCPTMAX, RFC 9422 §4.2, counts).
+     */
     final int recipientsPerMessage;
 
     RelayProfile(Integer maxConnections, Long messagesPerSecond, Long messagesPerMinute, Long recipientsPerSecond,

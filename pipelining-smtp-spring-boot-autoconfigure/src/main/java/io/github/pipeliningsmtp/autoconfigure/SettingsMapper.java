@@ -70,6 +70,7 @@ final class SettingsMapper {
         set("chunk-size", p.getChunkSize() == null ? null : (int) Math.min(Integer.MAX_VALUE, p.getChunkSize().toBytes()),
                 b::chunkSize);
         set("max-messages-in-flight", p.getMaxMessagesInFlight(), b::maxMessagesInFlight);
+        setIfPresent("max-recipients-per-transaction", p.getMaxRecipientsPerTransaction(), b::maxRecipientsPerTransaction);
         return b.build();
     }
 
@@ -163,6 +164,9 @@ final class SettingsMapper {
         }
         if (profile.recipientsPerSecond != null && !bound.test("rate.recipients-per-second")) {
             rate.setRecipientsPerSecond(profile.recipientsPerSecond);
+        }
+        if (!bound.test("max-recipients-per-transaction")) {
+            p.setMaxRecipientsPerTransaction(profile.recipientsPerMessage);
         }
     }
 
