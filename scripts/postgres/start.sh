@@ -87,9 +87,11 @@ else
   if [[ -f $port_file ]]; then
     # The same port again, so that clients holding the old URL (the tests' pools) find it: the
     # server binds with SO_REUSEADDR, so only a socket LISTENing on the port is in the way, not the
-    # FIN_WAIT2 / TIME_WAIT sockets its own connections leave behind for up to 60 s after a stop
-    # (taking those for "in use" moved a restarted server to a new port now and then, and the
-    # outage test's instance then never found it again).
+    # FIN_WAIT2 / TIME_WAIT sockets its own connections leave behind for up to 60 s after a stop.
+    # (An earlier check took those for "in use" and moved the server to a new port, whenever it saw
+    # them: its `awk | grep -q` under pipefail missed a match followed by a few KB of the socket
+    # table, grep's early exit failing awk with SIGPIPE; the outage test's pool then never found the
+    # server again.) listening_on reads the whole table in awk: no early exit, no SIGPIPE.
     port=$(cat "$port_file")
     if listening_on "$port"; then
       log "port $port (the cluster's last) has another listener: moving to a new port; clients holding the old URL will not find it"

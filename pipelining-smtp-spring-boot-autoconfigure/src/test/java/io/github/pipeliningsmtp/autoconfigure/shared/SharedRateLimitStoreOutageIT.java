@@ -110,9 +110,13 @@ class SharedRateLimitStoreOutageIT {
                         }, "outage-sender");
                         loop.start();
                         try {
+                            // on the shared budget before the outage: the first call of a cold JVM (driver,
+                            // login, Bucket4j) can miss the 1 s store timeout on a loaded machine; the
+                            // instance then comes back within the bound, as after the outage
                             Thread.sleep(4000);
-                            assertThat(limit.stats().store()).isEqualTo(StoreState.SHARED);
+                            await(() -> limit.stats().store() == StoreState.SHARED, RETURN_SECONDS);
                             assertThat(health.health().getDetails()).containsEntry("rateLimit", "shared");
+                            int warningsBefore = warnings.size();
 
                             PostgresFixture.stop();
                             long stopped = System.nanoTime();
@@ -145,9 +149,10 @@ class SharedRateLimitStoreOutageIT {
                             // at its share, 10/s: never stopped, never more than the share (plus one second's worth)
                             assertThat(inFallback).isBetween(6L * 10 / 2, 6L * 10 + 10);
                             assertThat(maxPerSecondInFallback).isLessThanOrEqualTo(20);
-                            assertThat(warnings).hasSize(2);
-                            assertThat(warnings.get(0)).contains("cannot be reached").contains("1/2");
-                            assertThat(warnings.get(1)).contains("answers again");
+                            List<String> outage = warnings.subList(warningsBefore, warnings.size());
+                            assertThat(outage).hasSize(2);
+                            assertThat(outage.get(0)).contains("cannot be reached").contains("1/2");
+                            assertThat(outage.get(1)).contains("answers again");
                             // the shared rate, 20/s, again: above the share (at most 3 x 10 + 1), not above the rate
                             assertThat(afterBack).isBetween(3L * 10 + 10, 3L * 20 + 20);
                         } finally {
