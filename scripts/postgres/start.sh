@@ -50,6 +50,14 @@ install_postgres() {
   fi
 }
 
+# listening_on PORT: whether a socket LISTENs (state 0A) on PORT, any address (/proc/net/tcp{,6})
+listening_on() {
+  local hex
+  hex=$(printf ':%04X' "$1")
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null \
+    | awk -v h="$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }'
+}
+
 running() {
   [[ -f $DATA/PG_VERSION ]] && as_pg "$(pg_bin)/pg_ctl" -D "$DATA" status >/dev/null 2>&1
 }
@@ -77,9 +85,16 @@ if running; then
 else
   port=""
   if [[ -f $port_file ]]; then
+    # The same port again, so that clients holding the old URL (the tests' pools) find it: the
+    # server binds with SO_REUSEADDR, so only a socket LISTENing on the port is in the way, not the
+    # FIN_WAIT2 / TIME_WAIT sockets its own connections leave behind for up to 60 s after a stop.
+    # (An earlier check took those for "in use" and moved the server to a new port, whenever it saw
+    # them: its `awk | grep -q` under pipefail missed a match followed by a few KB of the socket
+    # table, grep's early exit failing awk with SIGPIPE; the outage test's pool then never found the
+    # server again.) listening_on reads the whole table in awk: no early exit, no SIGPIPE.
     port=$(cat "$port_file")
-    hex=$(printf ':%04X ' "$port")
-    if cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2" "}' | grep -q -- "$hex"; then
+    if listening_on "$port"; then
+      log "port $port (the cluster's last) has another listener: moving to a new port; clients holding the old URL will not find it"
       port=""
     fi
   fi

@@ -4,6 +4,7 @@ import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.pipeliningsmtp.pacing.StoreCalls.StoreUnavailableException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -11,13 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -34,19 +28,31 @@ import javax.sql.DataSource;
  * <p><b>When the store cannot be reached</b> (a call fails, or gives no answer within
  * {@link Options#storeTimeout()}, 2 s by default), the instance neither stops sending nor takes the
  * whole rate: it keeps to its own share, the rates divided by {@link Options#expectedInstances()}, in
- * memory ({@link StoreState#FALLBACK}), and tries the store again every
- * {@link Options#retryInterval()} (10 s by default) on the next transaction; when the store answers,
- * it draws on the shared budget again ({@link StoreState#SHARED}). Each change is logged once, at
- * WARNING. With every instance in fallback, together they keep to the rate, provided no more
- * instances run than expected; one instance never exceeds the whole rate.
+ * memory ({@link StoreState#FALLBACK}), and tries the store again with the first transaction that
+ * starts {@link Options#retryInterval()} (10 s by default) or more after the last try ended; when
+ * the store answers, it draws on the shared budget again ({@link StoreState#SHARED}). Each change is
+ * logged once, at WARNING. With every instance in fallback, together they keep to the rate, provided
+ * no more instances run than expected; one instance never exceeds the whole rate.
  *
- * <p>Thread-safe; one per sender. {@link #close()} stops the thread that calls the store.
+ * <p><b>A call without an answer is abandoned</b>, not left running: its thread is interrupted and
+ * the JDBC connections it holds are aborted ({@link java.sql.Connection#abort}), so a call hung on a
+ * dead server (the PostgreSQL driver's socket timeout is unlimited by default) gives its connection
+ * back to the application's pool and its transaction, with the row lock, ends as soon as the server
+ * sees the socket close. Hence, once the server answers again, an instance that keeps sending is
+ * back on the shared budget within {@code retryInterval + 2 * storeTimeout} (a try begun while the
+ * server was still away ends within {@code storeTimeout}; the next one starts
+ * {@code retryInterval} later and answers within {@code storeTimeout}), plus the wait for its next
+ * transaction, whatever the calls hung before; 14 s with the defaults. That bound takes a
+ * DataSource that, once the server answers, hands out a working connection within
+ * {@code storeTimeout}: a pool that checks the connections it hands out (as HikariCP, Spring Boot's
+ * default, does) and a driver connect timeout shorter than {@code storeTimeout}.
+ *
+ * <p>Thread-safe; one per sender. {@link #close()} stops the threads that call the store.
  */
 public final class SharedSendRateLimit extends PacedLimit implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(SharedSendRateLimit.class.getName());
     private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
-    private static final AtomicInteger THREADS = new AtomicInteger();
 
     /**
      * How the budget is shared.
@@ -99,15 +105,10 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
         }
     }
 
-    private final DataSource dataSource;
     private final Options options;
     private final TokenBuckets shared;
     private final TokenBuckets fallback;
-    private final ExecutorService storeCalls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "smtp-pipelining-rate-store-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    private final StoreCalls storeCalls;
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. */
     private StoreState state = StoreState.SHARED;
@@ -128,9 +129,9 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
 
     SharedSendRateLimit(RateLimits limits, DataSource dataSource, Options options, Sleeper sleeper) {
         super(limits, sleeper);
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.options = options;
-        ProxyManager<String> store = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+        this.storeCalls = new StoreCalls(Objects.requireNonNull(dataSource, "dataSource"));
+        ProxyManager<String> store = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(storeCalls.dataSource())
                 .primaryKeyMapper(PrimaryKeyMapper.STRING).table(options.table()).build();
         this.shared = TokenBuckets.of(limits, 1, (kind, configuration) -> store.builder()
                 .build(options.key() + ":" + kind + ":" + rates(limits, kind), () -> configuration));
@@ -208,31 +209,14 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
     }
 
     private long callStore(Callable<Long> call) throws StoreUnavailableException, InterruptedException {
-        Future<Long> future;
-        try {
-            future = storeCalls.submit(call);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            throw new StoreUnavailableException("the rate limit is closed", closed);
-        }
-        try {
-            return future.get(options.storeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new StoreUnavailableException("no answer within " + options.storeTimeout().toMillis() + " ms", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw new StoreUnavailableException(String.valueOf(cause), cause);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        }
+        return storeCalls.call(call, options.storeTimeout());
     }
 
     private void ensureTable() throws SQLException {
         if (tableReady) {
             return;
         }
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = storeCalls.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + options.table()
                     + " (id VARCHAR(255) PRIMARY KEY, state BYTEA, expires_at BIGINT)");
         }
@@ -258,23 +242,14 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
         return shared.burst();
     }
 
-    /** Stops the thread that calls the store; a call in progress is interrupted. */
+    /** Stops the threads that call the store; a call in progress is interrupted. */
     @Override
     public void close() {
-        storeCalls.shutdownNow();
+        storeCalls.close();
     }
 
     @Override
     public String toString() {
         return "SharedSendRateLimit[" + limits() + ", key=" + options.key() + ", " + store() + "]";
-    }
-
-    /** A call to the store failed or timed out. */
-    private static final class StoreUnavailableException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StoreUnavailableException(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }

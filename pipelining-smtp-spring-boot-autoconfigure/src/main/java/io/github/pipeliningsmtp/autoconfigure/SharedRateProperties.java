@@ -24,10 +24,16 @@ public class SharedRateProperties {
      */
     private int expectedInstances = 2;
 
-    /** How often an instance that cannot reach the store tries it again. */
+    /**
+     * How long an instance that cannot reach the store waits after a failed try before the next
+     * (made by its next transaction).
+     */
     private Duration retryInterval = Duration.ofSeconds(10);
 
-    /** Longest wait for one call to the store before the instance falls back to its own share. */
+    /**
+     * Longest wait for one call to the store before the instance falls back to its own share; a call
+     * without an answer by then is abandoned and its JDBC connections aborted.
+     */
     private Duration storeTimeout = Duration.ofSeconds(2);
 
     /** The table of the budgets; created if missing. */

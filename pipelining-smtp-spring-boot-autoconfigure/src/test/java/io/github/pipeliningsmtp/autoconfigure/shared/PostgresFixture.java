@@ -69,9 +69,20 @@ final class PostgresFixture {
         script("stop.sh");
     }
 
-    /** Starts it again on the same port (scripts/postgres/start.sh); at most 60 s. */
+    /**
+     * Starts it again on the same port (scripts/postgres/start.sh); at most 60 s. When it returns the
+     * server accepts connections.
+     *
+     * @throws IllegalStateException when the script fails, or the server came back on another port
+     *         than before (a pool holding the old URL would never find it again)
+     */
     static void start() throws IOException, InterruptedException {
+        String before = Files.exists(STATE) ? running().url : null;
         script("start.sh");
+        String after = running().url;
+        if (before != null && !before.equals(after)) {
+            throw new IllegalStateException("PostgreSQL came back at " + after + ", not at " + before);
+        }
     }
 
     private static void script(String name) throws IOException, InterruptedException {

@@ -35,15 +35,19 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * PostgreSQL stops while a sender with a shared budget of 20 messages/s sends as fast as it may:
  * the sender goes on at its own share (20 / 2 expected instances = 10/s), never stops and never
  * takes more; it says so once at WARNING and in the health indicator ({@code rateLimit: fallback});
- * when PostgreSQL is back it should return to the shared budget (WARNING again, {@code rateLimit:
- * shared}); that return is checked when it happens within 20 s and reported when it does not (it did
- * not, twice, after the two-instance test had run in the same JVM: a known defect). No message
- * fails for it. Run with -Ppostgres.
+ * when PostgreSQL is back it returns to the shared budget (WARNING again, {@code rateLimit: shared})
+ * within {@value #RETURN_SECONDS} s of PostgreSQL accepting connections again (the bound of
+ * {@code SharedSendRateLimit}: retry interval 2 s + 2 x store timeout 1 s; plus 1 s for the next
+ * transaction and a fresh connection's login), and sends at the shared rate again. No message
+ * fails for it. PostgreSQL comes back on the same port ({@link PostgresFixture#start()} fails
+ * otherwise: the pool keeps its URL). Run with -Ppostgres.
  */
 @Tag("postgres")
 class SharedRateLimitStoreOutageIT {
 
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** Longest time from PostgreSQL accepting connections again to the instance back on the shared budget. */
+    static final int RETURN_SECONDS = 5;
 
     @Test
     void withoutTheStoreTheSenderKeepsToItsShareAndSaysSo() throws Exception {
@@ -106,9 +110,13 @@ class SharedRateLimitStoreOutageIT {
                         }, "outage-sender");
                         loop.start();
                         try {
+                            // on the shared budget before the outage: the first call of a cold JVM (driver,
+                            // login, Bucket4j) can miss the 1 s store timeout on a loaded machine; the
+                            // instance then comes back within the bound, as after the outage
                             Thread.sleep(4000);
-                            assertThat(limit.stats().store()).isEqualTo(StoreState.SHARED);
+                            await(() -> limit.stats().store() == StoreState.SHARED, RETURN_SECONDS);
                             assertThat(health.health().getDetails()).containsEntry("rateLimit", "shared");
+                            int warningsBefore = warnings.size();
 
                             PostgresFixture.stop();
                             long stopped = System.nanoTime();
@@ -123,36 +131,30 @@ class SharedRateLimitStoreOutageIT {
                             int maxPerSecondInFallback = MailFromTimes.maxInWindow(fallbackTimes, SECOND);
                             assertThat(limit.stats().store()).isEqualTo(StoreState.FALLBACK);
 
-                            PostgresFixture.start();
+                            long restarting = System.nanoTime();
+                            PostgresFixture.start(); // returns once PostgreSQL accepts connections, same port
                             long restarted = System.nanoTime();
-                            // usually back within one retry interval (2 s); but twice, when this test ran after
-                            // SharedRateLimitAcrossInstancesIT, the store calls after the restart kept timing out
-                            // and the instance stayed in fallback (a known defect, cause not found). Staying in
-                            // fallback is the safe side (the share, never more); the return is measured and
-                            // checked when it happens, and reported when it does not.
-                            boolean returned = within(() -> limit.stats().store() == StoreState.SHARED, 20);
+                            await(() -> limit.stats().store() == StoreState.SHARED, RETURN_SECONDS);
                             double sharedAfter = (System.nanoTime() - restarted) / 1e9;
-                            assertThat(health.health().getDetails()).containsEntry("rateLimit", returned ? "shared" : "fallback");
+                            double restartTook = (restarted - restarting) / 1e9;
+                            assertThat(health.health().getDetails()).containsEntry("rateLimit", "shared");
                             long back = System.nanoTime();
                             Thread.sleep(3000);
                             long afterBack = mailFroms.between(back, back + 3 * SECOND);
                             System.out.printf("store outage: fallback %.1f s after PostgreSQL stopped; %d MAIL FROM in "
-                                    + "6 s of fallback (max %d in 1 s); %s; then %d in 3 s; store failures=%d; "
-                                    + "warnings=%s%n", fallbackAfter, inFallback, maxPerSecondInFallback,
-                                    returned ? String.format("shared again %.1f s after it restarted", sharedAfter)
-                                            : "NOT back on the shared budget 20 s after it restarted (known defect)",
+                                    + "6 s of fallback (max %d in 1 s); shared again %.2f s after it accepted connections "
+                                    + "(its start took %.2f s); then %d in 3 s; store failures=%d; warnings=%s%n",
+                                    fallbackAfter, inFallback, maxPerSecondInFallback, sharedAfter, restartTook,
                                     afterBack, limit.stats().storeFailures(), warnings);
                             // at its share, 10/s: never stopped, never more than the share (plus one second's worth)
                             assertThat(inFallback).isBetween(6L * 10 / 2, 6L * 10 + 10);
                             assertThat(maxPerSecondInFallback).isLessThanOrEqualTo(20);
-                            assertThat(warnings).hasSize(returned ? 2 : 1);
-                            assertThat(warnings.get(0)).contains("cannot be reached").contains("1/2");
-                            if (returned) {
-                                assertThat(warnings.get(1)).contains("answers again");
-                            } else {
-                                // still sending, at the share
-                                assertThat(afterBack).isBetween(3L * 10 / 2, 3L * 10 + 10);
-                            }
+                            List<String> outage = warnings.subList(warningsBefore, warnings.size());
+                            assertThat(outage).hasSize(2);
+                            assertThat(outage.get(0)).contains("cannot be reached").contains("1/2");
+                            assertThat(outage.get(1)).contains("answers again");
+                            // the shared rate, 20/s, again: above the share (at most 3 x 10 + 1), not above the rate
+                            assertThat(afterBack).isBetween(3L * 10 + 10, 3L * 20 + 20);
                         } finally {
                             sending.set(false);
                             loop.join(30_000);
@@ -182,18 +184,6 @@ class SharedRateLimitStoreOutageIT {
             batch[i] = m;
         }
         return batch;
-    }
-
-    /** Whether {@code condition} holds within {@code seconds}. */
-    private static boolean within(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
     }
 
     private static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
