@@ -8,8 +8,11 @@ free_port() {
   top=$(( low > 21000 ? low : 50000 ))
   for _ in $(seq 1 200); do
     port=$(( 20000 + RANDOM % (top - 20000) ))
-    hex=$(printf ':%04X ' "$port")
-    if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2" "}' | grep -q -- "$hex"; then
+    hex=$(printf ':%04X' "$port")
+    # the whole table is read in awk: a grep -q that stopped early would make awk die of SIGPIPE,
+    # and under pipefail that failure read as "no socket uses it"
+    if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null \
+        | awk -v h="$hex" 'substr($2, length($2) - 4) == h { found = 1 } END { exit !found }'; then
       echo "$port"
       return
     fi
