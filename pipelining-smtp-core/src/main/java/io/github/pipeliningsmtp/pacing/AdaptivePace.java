@@ -65,12 +65,15 @@ final class AdaptivePace {
      * @return nanoseconds until it is due, or -1 when later than {@code maxWaitNanos} (nothing taken)
      */
     long reserve(int messages, int recipients, long maxWaitNanos) throws InterruptedException {
-        return buckets.reserve(messages, recipients, maxWaitNanos);
+        // without back-off the pace never moves: its buckets would only repeat the limit's own
+        return backOff.adaptive() ? buckets.reserve(messages, recipients, maxWaitNanos) : 0;
     }
 
     /** Gives back a reservation of {@link #reserve} whose transaction was refused by the limit's own buckets. */
     void giveBack(int messages, int recipients) {
-        buckets.giveBack(messages, recipients);
+        if (backOff.adaptive()) {
+            buckets.giveBack(messages, recipients);
+        }
     }
 
     /** A transaction was admitted, due {@code dueNanos} from now: refusals until then belong to the current burst. */

@@ -2,14 +2,16 @@ package io.github.pipeliningsmtp.pacing;
 
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every Bucket4j rate limit does around a reservation: counts, refusals with a clear reason,
  * the pace after the relay's rate refusals ({@link AdaptivePace}, {@link RateBackOff}: a transaction
- * takes its budget from the pace's local buckets first, then from the limit's own), and the sleep until the reservation is due (outside the bucket call, so a shared
- * store is never held while a transaction waits). Thread-safe.
+ * takes its budget from the pace's local buckets first, then from the limit's own), and the sleep
+ * until the reservation is due (outside the bucket call, so a shared store is never held while a
+ * transaction waits). Thread-safe.
  */
 abstract class PacedLimit implements SendRateLimit {
 
@@ -45,7 +47,7 @@ abstract class PacedLimit implements SendRateLimit {
         }
         this.limits = limits;
         this.sleeper = sleeper;
-        this.pace = new AdaptivePace(limits, divisor, java.util.Objects.requireNonNull(backOff, "backOff"), clock);
+        this.pace = new AdaptivePace(limits, divisor, Objects.requireNonNull(backOff, "backOff"), clock);
     }
 
     /** The rates. */
