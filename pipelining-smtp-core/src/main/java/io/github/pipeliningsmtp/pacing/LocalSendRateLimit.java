@@ -5,7 +5,9 @@ import io.github.bucket4j.TimeMeter;
 /**
  * A rate limit kept in this process's memory (Bucket4j local buckets): the default, right for one
  * instance of an application; several instances each get the whole rate. Thread-safe; one per sender.
- * See {@link TokenBuckets} for how each rate becomes a bucket.
+ * See {@link TokenBuckets} for how each rate becomes a bucket. After a rate refusal from the relay
+ * it slows to a fraction of the rates and finds them again after a run of accepted messages
+ * ({@link RateBackOff#DEFAULT} unless another back-off is given).
  */
 public final class LocalSendRateLimit extends PacedLimit {
 
@@ -15,12 +17,24 @@ public final class LocalSendRateLimit extends PacedLimit {
      * @throws IllegalArgumentException when {@code limits} sets no rate
      */
     public LocalSendRateLimit(RateLimits limits) {
-        this(limits, 1, TimeMeter.SYSTEM_NANOTIME, SLEEP);
+        this(limits, RateBackOff.DEFAULT);
+    }
+
+    /**
+     * @param backOff how the pace follows the relay's rate refusals; {@link RateBackOff#OFF} keeps to the rates
+     * @throws IllegalArgumentException when {@code limits} sets no rate
+     */
+    public LocalSendRateLimit(RateLimits limits, RateBackOff backOff) {
+        this(limits, 1, backOff, TimeMeter.SYSTEM_NANOTIME, SLEEP);
     }
 
     /** A share of the rates ({@code divisor} instances), on the given clock and sleeper (tests, fallback). */
     LocalSendRateLimit(RateLimits limits, long divisor, TimeMeter clock, Sleeper sleeper) {
-        super(limits, sleeper);
+        this(limits, divisor, RateBackOff.DEFAULT, clock, sleeper);
+    }
+
+    LocalSendRateLimit(RateLimits limits, long divisor, RateBackOff backOff, TimeMeter clock, Sleeper sleeper) {
+        super(limits, divisor, backOff, clock, sleeper);
         this.buckets = TokenBuckets.of(limits, divisor, TokenBuckets.local(clock));
     }
 

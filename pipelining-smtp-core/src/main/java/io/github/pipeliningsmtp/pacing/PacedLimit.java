@@ -1,13 +1,17 @@
 package io.github.pipeliningsmtp.pacing;
 
+import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every Bucket4j rate limit does around a reservation: counts, refusals with a clear reason,
- * and the sleep until the reservation is due (outside the bucket call, so a shared store is never
- * held while a transaction waits). Thread-safe.
+ * the pace after the relay's rate refusals ({@link AdaptivePace}, {@link RateBackOff}: a transaction
+ * takes its budget from the pace's local buckets first, then from the limit's own), and the sleep
+ * until the reservation is due (outside the bucket call, so a shared store is never held while a
+ * transaction waits). Thread-safe.
  */
 abstract class PacedLimit implements SendRateLimit {
 
@@ -25,13 +29,25 @@ abstract class PacedLimit implements SendRateLimit {
     private final AtomicLong waited = new AtomicLong();
     private final AtomicLong totalWaitNanos = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AdaptivePace pace;
 
+    /** With the {@link RateBackOff#DEFAULT default back-off} on the system clock, over the whole rates. */
     PacedLimit(RateLimits limits, Sleeper sleeper) {
+        this(limits, 1, RateBackOff.DEFAULT, TimeMeter.SYSTEM_NANOTIME, sleeper);
+    }
+
+    /**
+     * @param divisor the instances the rates are shared by (the pace is a fraction of the rates divided by it)
+     * @param backOff how the pace follows the relay's rate refusals
+     * @param clock   the time of the pace's buckets
+     */
+    PacedLimit(RateLimits limits, long divisor, RateBackOff backOff, TimeMeter clock, Sleeper sleeper) {
         if (limits.isUnlimited()) {
             throw new IllegalArgumentException("a rate limit needs a rate; use SendRateLimit.NONE for none");
         }
         this.limits = limits;
         this.sleeper = sleeper;
+        this.pace = new AdaptivePace(limits, divisor, Objects.requireNonNull(backOff, "backOff"), clock);
     }
 
     /** The rates. */
@@ -62,7 +78,7 @@ abstract class PacedLimit implements SendRateLimit {
                     + recipients);
         }
         long maxWait = limits.maxWait().toNanos();
-        long due = reserve(messages, recipients, maxWait);
+        long due = reserveOnBoth(messages, recipients, maxWait);
         if (due < 0) {
             refused.incrementAndGet();
             throw new RateLimitWaitException("not sent: the send rate limit (" + limits + ", budget " + store()
@@ -77,6 +93,25 @@ abstract class PacedLimit implements SendRateLimit {
         return Duration.ofNanos(due);
     }
 
+    /**
+     * The pace's buckets first, then the limit's own; what the first took is given back when the
+     * second refuses.
+     */
+    private long reserveOnBoth(int messages, int recipients, long maxWait) throws InterruptedException {
+        long paced = pace.reserve(messages, recipients, maxWait);
+        if (paced < 0) {
+            return -1;
+        }
+        long due = reserve(messages, recipients, maxWait);
+        if (due < 0) {
+            pace.giveBack(messages, recipients);
+            return -1;
+        }
+        due = Math.max(due, paced);
+        pace.admitted(due);
+        return due;
+    }
+
     @Override
     public final void await(Duration due) throws InterruptedException {
         if (!due.isNegative() && !due.isZero()) {
@@ -85,8 +120,18 @@ abstract class PacedLimit implements SendRateLimit {
     }
 
     @Override
+    public final void relayRefusedRate() {
+        pace.relayRefused();
+    }
+
+    @Override
+    public final void relayAccepted() {
+        pace.relayAccepted();
+    }
+
+    @Override
     public RateLimitStats stats() {
         return new RateLimitStats(admitted.get(), waited.get(), Duration.ofNanos(totalWaitNanos.get()), refused.get(),
-                store(), storeFailures());
+                store(), storeFailures(), pace.pace(), pace.decreases(), pace.relayRefusals());
     }
 }

@@ -80,6 +80,23 @@ public interface SendRateLimit {
     }
 
     /**
+     * The relay refused a transaction for its rate (a {@code ThrottleKind.RATE} reply, such as
+     * {@code 454 Throttling failure: Maximum sending rate exceeded}): a limit that adapts slows its
+     * pace ({@link RateBackOff}). Called by the connection pool on the thread that read the reply;
+     * must not block. The default does nothing.
+     */
+    default void relayRefusedRate() {
+    }
+
+    /**
+     * The relay accepted a message (a 2yz to its end of data or to a BDAT chunk): a limit that
+     * adapts counts it towards raising its pace again. Called as {@link #relayRefusedRate}; the
+     * default does nothing.
+     */
+    default void relayAccepted() {
+    }
+
+    /**
      * The most messages this limit lets go out at once (the message bucket's capacity), which caps a
      * BDAT window so that transactions whose budget came in turn are not written as one burst;
      * {@link Integer#MAX_VALUE} without a message rate.

@@ -5,6 +5,7 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConfigurationBuilder;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.local.LocalBucketBuilder;
 import java.time.Duration;
 
@@ -41,14 +42,23 @@ final class TokenBuckets {
      * @param bucketOf makes a bucket of a configuration and its kind ("messages" or "recipients")
      */
     static TokenBuckets of(RateLimits limits, long divisor, BucketFactory bucketOf) {
+        return of(limits, divisor, 1, bucketOf);
+    }
+
+    /**
+     * As {@link #of(RateLimits, long, BucketFactory)}, every refill period stretched by
+     * {@code stretch} (at least 1): the rates times {@code 1 / stretch}, the capacities unchanged.
+     */
+    static TokenBuckets of(RateLimits limits, long divisor, double stretch, BucketFactory bucketOf) {
         Bucket m = null;
         Bucket r = null;
         if (limits.limitsMessages()) {
-            m = bucketOf.bucket("messages", configuration(limits.messagesPerSecond(), limits.messagesPerMinute(), divisor));
+            m = bucketOf.bucket("messages",
+                    configuration(limits.messagesPerSecond(), limits.messagesPerMinute(), divisor, stretch));
         }
         if (limits.limitsRecipients()) {
             r = bucketOf.bucket("recipients",
-                    configuration(limits.recipientsPerSecond(), limits.recipientsPerMinute(), divisor));
+                    configuration(limits.recipientsPerSecond(), limits.recipientsPerMinute(), divisor, stretch));
         }
         return new TokenBuckets(m, capacity(limits.messagesPerSecond(), limits.messagesPerMinute(), divisor), r,
                 capacity(limits.recipientsPerSecond(), limits.recipientsPerMinute(), divisor));
@@ -97,6 +107,35 @@ final class TokenBuckets {
         return Math.max(messageWait, recipientWait);
     }
 
+    /**
+     * Gives back what {@link #reserve(int, int, long)} took for a transaction that will not be sent
+     * after all (a later bucket refused it), so that the next one is not kept waiting for it.
+     */
+    void giveBack(int messageCount, int recipientCount) {
+        if (messages != null && messageCount > 0) {
+            messages.addTokens(messageCount);
+        }
+        if (recipients != null && recipientCount > 0) {
+            recipients.addTokens(recipientCount);
+        }
+    }
+
+    /**
+     * Stretches every refill period of these (local) buckets to {@code stretch} times the rates'
+     * periods, keeping the tokens they hold and what is reserved ahead (Bucket4j
+     * {@link TokensInheritanceStrategy#AS_IS}), so a change of pace never hands out a burst.
+     */
+    void restretch(RateLimits limits, long divisor, double stretch) {
+        if (messages != null) {
+            messages.replaceConfiguration(configuration(limits.messagesPerSecond(), limits.messagesPerMinute(), divisor,
+                    stretch), TokensInheritanceStrategy.AS_IS);
+        }
+        if (recipients != null) {
+            recipients.replaceConfiguration(configuration(limits.recipientsPerSecond(), limits.recipientsPerMinute(),
+                    divisor, stretch), TokensInheritanceStrategy.AS_IS);
+        }
+    }
+
     private static long reserve(Bucket bucket, long capacity, long tokens, long maxWaitNanos)
             throws InterruptedException {
         if (bucket == null || tokens <= 0) {
@@ -121,20 +160,30 @@ final class TokenBuckets {
     }
 
     static BucketConfiguration configuration(long perSecond, long perMinute, long divisor) {
+        return configuration(perSecond, perMinute, divisor, 1);
+    }
+
+    private static BucketConfiguration configuration(long perSecond, long perMinute, long divisor, double stretch) {
         ConfigurationBuilder b = BucketConfiguration.builder();
         if (perSecond > 0) {
-            b.addLimit(bandwidth(perSecond, Duration.ofSeconds(1), divisor));
+            b.addLimit(bandwidth(perSecond, Duration.ofSeconds(1), divisor, stretch));
         }
         if (perMinute > 0) {
-            b.addLimit(bandwidth(perMinute, Duration.ofMinutes(1), divisor));
+            b.addLimit(bandwidth(perMinute, Duration.ofMinutes(1), divisor, stretch));
         }
         return b.build();
     }
 
-    private static Bandwidth bandwidth(long rate, Duration period, long divisor) {
+    private static Bandwidth bandwidth(long rate, Duration period, long divisor, double stretch) {
+        if (!(stretch >= 1)) {
+            throw new IllegalArgumentException("stretch must be at least 1, was " + stretch);
+        }
         long capacity = capacity(rate, divisor);
-        return Bandwidth.builder().capacity(capacity).refillGreedy(rate, period.multipliedBy(divisor))
-                .initialTokens(capacity).build();
+        Duration refill = period.multipliedBy(divisor);
+        if (stretch > 1) {
+            refill = Duration.ofNanos(Math.round(refill.toNanos() * stretch));
+        }
+        return Bandwidth.builder().capacity(capacity).refillGreedy(rate, refill).initialTokens(capacity).build();
     }
 
     /** The smallest capacity of the rates set (what may go at once), 0 when none is set. */

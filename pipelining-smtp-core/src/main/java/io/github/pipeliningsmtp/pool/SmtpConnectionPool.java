@@ -48,7 +48,7 @@ public final class SmtpConnectionPool implements AutoCloseable {
         this.limit = new ConcurrencyLimit(settings.maxConnections(), settings.adaptiveConcurrency(),
                 settings.successesBeforeIncrease(), listener);
         this.factory = new SmtpConnectionFactory(connectionSettings, sendingOptions, settings,
-                new ThrottleSignals(listener, limit));
+                new ThrottleSignals(listener, limit, sendingOptions.rateLimit()));
         GenericObjectPoolConfig<SmtpConnection> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(settings.maxConnections());
         config.setMaxIdle(settings.maxConnections());

@@ -4,6 +4,7 @@ import io.github.pipeliningsmtp.client.RetireReason;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.ThrottleKind;
+import io.github.pipeliningsmtp.pacing.SendRateLimit;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import java.time.Duration;
 import java.util.Optional;
@@ -12,17 +13,21 @@ import java.util.Optional;
  * The listener the pool gives its connections: passes everything on to the application's listener,
  * tells it of throttling replies ({@link SmtpListener#throttled}), and feeds the
  * {@link ConcurrencyLimit}: a 4yz greeting or a {@link ThrottleKind#CONCURRENCY} reply is a
- * refusal, a 2yz to the end of data (or to a BDAT chunk) a success. Called on the threads that
- * read connections; thread-safe.
+ * refusal, a 2yz to the end of data (or to a BDAT chunk) a success; and feeds the send rate limit
+ * the same way ({@link SendRateLimit#relayRefusedRate()} at a {@link ThrottleKind#RATE} reply,
+ * {@link SendRateLimit#relayAccepted()} at each success), so that it slows its pace. Called on the
+ * threads that read connections; thread-safe.
  */
 final class ThrottleSignals implements SmtpListener {
 
     private final SmtpListener listener;
     private final ConcurrencyLimit limit;
+    private final SendRateLimit rateLimit;
 
-    ThrottleSignals(SmtpListener listener, ConcurrencyLimit limit) {
+    ThrottleSignals(SmtpListener listener, ConcurrencyLimit limit, SendRateLimit rateLimit) {
         this.listener = listener;
         this.limit = limit;
+        this.rateLimit = rateLimit;
     }
 
     @Override
@@ -33,8 +38,11 @@ final class ThrottleSignals implements SmtpListener {
         if (kind.orElse(null) == ThrottleKind.CONCURRENCY
                 || ("GREETING".equals(command) && reply.isTransientNegative())) {
             limit.refused();
+        } else if (kind.orElse(null) == ThrottleKind.RATE) {
+            rateLimit.relayRefusedRate();
         } else if (reply.isPositiveCompletion() && ("END_OF_DATA".equals(command) || "BDAT".equals(command))) {
             limit.succeeded();
+            rateLimit.relayAccepted();
         }
     }
 

@@ -3,10 +3,7 @@ package io.github.pipeliningsmtp.pacing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,28 +12,6 @@ import org.junit.jupiter.api.Test;
  * nothing; a transaction with more recipients than the bucket holds draws it below zero.
  */
 class LocalSendRateLimitTest {
-
-    /** A clock that moves only when the limit "sleeps", so every wait is exact. */
-    private static final class FakeTime implements TimeMeter, PacedLimit.Sleeper {
-        long now;
-        final List<Long> sleeps = new ArrayList<>();
-
-        @Override
-        public long currentTimeNanos() {
-            return now;
-        }
-
-        @Override
-        public boolean isWallClockBased() {
-            return false;
-        }
-
-        @Override
-        public void sleep(long nanos) {
-            sleeps.add(nanos);
-            now += nanos;
-        }
-    }
 
     private final FakeTime time = new FakeTime();
 

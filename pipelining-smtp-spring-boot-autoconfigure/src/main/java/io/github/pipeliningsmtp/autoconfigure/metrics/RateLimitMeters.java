@@ -24,7 +24,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code smtp.pipelining.rate.store{state=local|shared|fallback}} (gauges): 1 for where the
  *       budget is kept now, 0 for the others;</li>
  *   <li>{@code smtp.pipelining.rate.store.failures} (counter): calls to the shared store that failed
- *       or timed out.</li>
+ *       or timed out;</li>
+ *   <li>{@code smtp.pipelining.rate.pace} (gauge): the fraction of the configured rates kept to now,
+ *       1 unless the relay refused for its rate, and {@code smtp.pipelining.rate.pace.decreases}
+ *       (counter): times it was lowered ({@link io.github.pipeliningsmtp.pacing.RateBackOff}).</li>
  * </ul>
  */
 public final class RateLimitMeters implements MeterBinder {
@@ -52,6 +55,12 @@ public final class RateLimitMeters implements MeterBinder {
             FunctionCounter.builder("smtp.pipelining.rate.store.failures", limit, l -> l.stats().storeFailures())
                     .description("calls to the shared rate limit store that failed or timed out").tag("name", name)
                     .register(registry);
+            Gauge.builder("smtp.pipelining.rate.pace", limit, l -> l.stats().pace())
+                    .description("the fraction of the configured rates the send rate limit keeps to now (1 unless the"
+                            + " relay refused for its rate)").tag("name", name).register(registry);
+            FunctionCounter.builder("smtp.pipelining.rate.pace.decreases", limit, l -> l.stats().paceDecreases())
+                    .description("times the send rate limit lowered its pace after the relay's rate refusals (once"
+                            + " per burst)").tag("name", name).register(registry);
             for (StoreState state : StoreState.values()) {
                 Gauge.builder("smtp.pipelining.rate.store", limit, l -> storeIs(l.stats(), state))
                         .description("1 where the send rate limit keeps its budget now, 0 elsewhere")

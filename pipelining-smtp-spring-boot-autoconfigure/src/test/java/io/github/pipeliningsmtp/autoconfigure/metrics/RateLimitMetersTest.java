@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The rate limit's meters follow its stats: time waited, refusals, where the budget is kept. */
+/** The rate limit's meters follow its stats: time waited, refusals, where the budget is kept, the pace. */
 class RateLimitMetersTest {
 
     @Test
@@ -44,7 +44,10 @@ class RateLimitMetersTest {
         assertThat(registry.get("smtp.pipelining.rate.admitted").functionCounter().count()).isEqualTo(10);
         assertThat(registry.get("smtp.pipelining.rate.store").tag("state", "shared").gauge().value()).isEqualTo(1);
         assertThat(registry.get("smtp.pipelining.rate.store").tag("state", "fallback").gauge().value()).isZero();
-        now[0] = new RateLimitStats(12, 6, Duration.ofMillis(900), 1, StoreState.FALLBACK, 2);
+        assertThat(registry.get("smtp.pipelining.rate.pace").gauge().value()).isEqualTo(1);
+        now[0] = new RateLimitStats(12, 6, Duration.ofMillis(900), 1, StoreState.FALLBACK, 2, 0.95, 1, 3);
+        assertThat(registry.get("smtp.pipelining.rate.pace").gauge().value()).isEqualTo(0.95);
+        assertThat(registry.get("smtp.pipelining.rate.pace.decreases").functionCounter().count()).isEqualTo(1);
         assertThat(registry.get("smtp.pipelining.rate.store").tag("state", "fallback").gauge().value()).isEqualTo(1);
         assertThat(registry.get("smtp.pipelining.rate.store").tag("state", "shared").gauge().value()).isZero();
         assertThat(registry.get("smtp.pipelining.rate.store.failures").functionCounter().count()).isEqualTo(2);
