@@ -124,11 +124,28 @@ public final class SharedSendRateLimit extends PacedLimit implements AutoCloseab
      * @throws IllegalArgumentException when {@code limits} sets no rate
      */
     public SharedSendRateLimit(RateLimits limits, DataSource dataSource, Options options) {
-        this(limits, dataSource, options, SLEEP);
+        this(limits, dataSource, options, RateBackOff.DEFAULT, SLEEP);
+    }
+
+    /**
+     * @param limits     the rates, for all instances together
+     * @param dataSource the PostgreSQL database the instances share
+     * @param options    key, instances, retry interval, store timeout, table
+     * @param backOff    how this instance's pace follows the relay's rate refusals ({@link RateBackOff#OFF}
+     *                   keeps to the rates); the shared budget itself is never lowered
+     * @throws IllegalArgumentException when {@code limits} sets no rate
+     */
+    public SharedSendRateLimit(RateLimits limits, DataSource dataSource, Options options, RateBackOff backOff) {
+        this(limits, dataSource, options, backOff, SLEEP);
     }
 
     SharedSendRateLimit(RateLimits limits, DataSource dataSource, Options options, Sleeper sleeper) {
-        super(limits, sleeper);
+        this(limits, dataSource, options, RateBackOff.DEFAULT, sleeper);
+    }
+
+    private SharedSendRateLimit(RateLimits limits, DataSource dataSource, Options options, RateBackOff backOff,
+                                Sleeper sleeper) {
+        super(limits, 1, backOff, TimeMeter.SYSTEM_NANOTIME, sleeper);
         this.options = options;
         this.storeCalls = new StoreCalls(Objects.requireNonNull(dataSource, "dataSource"));
         ProxyManager<String> store = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(storeCalls.dataSource())

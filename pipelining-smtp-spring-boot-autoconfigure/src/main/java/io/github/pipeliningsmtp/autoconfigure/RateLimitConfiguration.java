@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.autoconfigure;
 
 import io.github.pipeliningsmtp.pacing.LocalSendRateLimit;
+import io.github.pipeliningsmtp.pacing.RateBackOff;
 import io.github.pipeliningsmtp.pacing.RateLimits;
 import io.github.pipeliningsmtp.pacing.SendRateLimit;
 import io.github.pipeliningsmtp.pacing.SharedSendRateLimit;
@@ -41,8 +42,9 @@ class RateLimitConfiguration {
         applyProfile(properties, environment);
         RateLimits limits = SettingsMapper.rates(properties.getRate());
         boolean shared = properties.getRate().getShared().isEnabled();
+        RateBackOff backOff = properties.getRate().isBackOff() ? RateBackOff.DEFAULT : RateBackOff.OFF;
         if (!shared) {
-            return limits.isUnlimited() ? SendRateLimit.NONE : new LocalSendRateLimit(limits);
+            return limits.isUnlimited() ? SendRateLimit.NONE : new LocalSendRateLimit(limits, backOff);
         }
         if (limits.isUnlimited()) {
             throw new InvalidConfigurationPropertyValueException(SHARED, true,
@@ -60,7 +62,7 @@ class RateLimitConfiguration {
             throw new InvalidConfigurationPropertyValueException(SHARED, true,
                     "a shared rate budget needs com.bucket4j:bucket4j_jdk17-postgresql on the class path");
         }
-        return new SharedSendRateLimit(limits, source, SettingsMapper.sharing(properties));
+        return new SharedSendRateLimit(limits, source, SettingsMapper.sharing(properties), backOff);
     }
 
     /** The relay profile's defaults, for every property not bound explicitly. Idempotent. */

@@ -29,6 +29,14 @@ public class RateProperties {
      */
     private Duration maxWait = Duration.ofSeconds(30);
 
+    /**
+     * Whether the pace backs off after the relay refuses a transaction for its rate (a {@code rate}
+     * throttle reply such as {@code 454 Throttling failure}): 5 % slower at each refusal (one per
+     * burst), never below half the rates, 1 % faster after every 20 accepted messages in a row, never
+     * above the rates. {@code false} keeps exactly to the rates whatever the relay answers.
+     */
+    private boolean backOff = true;
+
     /** A budget shared by several instances of the application, in PostgreSQL. */
     @NestedConfigurationProperty
     private final SharedRateProperties shared = new SharedRateProperties();
@@ -71,6 +79,14 @@ public class RateProperties {
 
     public void setMaxWait(Duration maxWait) {
         this.maxWait = maxWait;
+    }
+
+    public boolean isBackOff() {
+        return backOff;
+    }
+
+    public void setBackOff(boolean backOff) {
+        this.backOff = backOff;
     }
 
     public SharedRateProperties getShared() {

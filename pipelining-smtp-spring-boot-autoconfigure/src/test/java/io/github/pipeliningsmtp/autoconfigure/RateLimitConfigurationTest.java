@@ -1,6 +1,7 @@
 package io.github.pipeliningsmtp.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.github.pipeliningsmtp.pacing.LocalSendRateLimit;
 import io.github.pipeliningsmtp.pacing.SendRateLimit;
@@ -43,6 +44,30 @@ class RateLimitConfigurationTest {
                     assertThat(((LocalSendRateLimit) limit).limits().recipientsPerMinute()).isEqualTo(600);
                     assertThat(context.getBean(PipelinedMailSender.class).pool().sendingOptions().rateLimit())
                             .isSameAs(limit);
+                });
+    }
+
+    @Test
+    void thePaceBacksOffAfterARateRefusalUnlessBackOffIsFalse() {
+        runner.withPropertyValues("smtp.pipelining.rate.messages-per-second=10").run(context -> {
+            SendRateLimit limit = context.getBean(SendRateLimit.class);
+            limit.relayRefusedRate();
+            assertThat(limit.stats().pace()).isEqualTo(0.95, offset(1e-9));
+        });
+        runner.withPropertyValues("smtp.pipelining.rate.messages-per-second=10", "smtp.pipelining.rate.back-off=false")
+                .run(context -> {
+                    SendRateLimit limit = context.getBean(SendRateLimit.class);
+                    limit.relayRefusedRate();
+                    assertThat(limit.stats().pace()).isEqualTo(1.0);
+                });
+        runner.withBean(DataSource.class, PGSimpleDataSource::new)
+                .withPropertyValues("smtp.pipelining.rate.messages-per-second=10",
+                        "smtp.pipelining.rate.shared.enabled=true", "smtp.pipelining.rate.back-off=false")
+                .run(context -> {
+                    SendRateLimit limit = context.getBean(SendRateLimit.class);
+                    assertThat(limit).isInstanceOf(SharedSendRateLimit.class);
+                    limit.relayRefusedRate();
+                    assertThat(limit.stats().pace()).isEqualTo(1.0);
                 });
     }
 
