@@ -39,8 +39,9 @@ public interface MessageFeed {
     /**
      * Message {@code index}'s transaction is over: the reply to its end of data (or its last BDAT
      * chunk) was read, so no later reply changes {@code ledger}, which the send returns as well.
-     * Told before the send returns, as soon as that reply was read; not told for transactions that
-     * end another way (those are known when the send returns).
+     * Told before the send returns, once that reply was read and the send goes on with more flights;
+     * not told for the transactions of the send's last flight, nor for those that end another way
+     * (refused before their content, cut off): those are known when the send returns.
      */
     void answered(int index, MessageLedger ledger);
 }

@@ -159,7 +159,10 @@ final class TransactionRunner {
         return List.of();
     }
 
-    /** Tells the source that {@code tx} is over, when its content was answered and its ledger is final. */
+    /**
+     * Tells the source that {@code tx} is over, when its content was answered and its ledger is final;
+     * only while the call goes on (the last flight's transactions are known when it returns).
+     */
     private void answered(Transaction tx) {
         TransactionPhase phase = tx.phase();
         if ((phase == TransactionPhase.DELIVERED || phase == TransactionPhase.CONTENT_REFUSED)
@@ -217,11 +220,11 @@ final class TransactionRunner {
             open = tx;
         }
         if (open != null && open.dataGo()) {
+            // the call's last flight: its transaction is known when the call returns (not told early,
+            // so that a caller who gets it finds the connection back in the pool)
             Flight last = new Flight();
             completion(last, open);
-            if (execute(last)) {
-                answered(open);
-            }
+            execute(last);
         }
     }
 
@@ -271,17 +274,17 @@ final class TransactionRunner {
                         settings.dataTimeout(), tx.bdatHandler());
             }
             firstEnvelopeSent = false;
-            if (!flight.isEmpty()) {
-                if (!execute(flight)) {
-                    return;
-                }
-                batch.forEach(this::answered);
-            }
-            // what arrived while this flight was out goes in the next one
-            batch = more(Integer.MAX_VALUE);
-            if (batch.isEmpty()) {
+            if (!flight.isEmpty() && !execute(flight)) {
                 return;
             }
+            // what arrived while this flight was out goes in the next one; the last flight's transactions
+            // are known when the call returns
+            List<Transaction> next = more(Integer.MAX_VALUE);
+            if (next.isEmpty()) {
+                return;
+            }
+            batch.forEach(this::answered);
+            batch = next;
         }
     }
 
@@ -315,14 +318,17 @@ final class TransactionRunner {
                 flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
                         settings.dataTimeout(), tx.bdatHandler());
             }
-            boolean completed = flight.isEmpty() || execute(flight);
-            if (completed) {
-                group.forEach(this::answered);
-            }
-            if (!completed || paceError != null) {
+            if (!flight.isEmpty() && !execute(flight) || paceError != null) {
                 return;
             }
             from += group.size();
+            if (from == queue.size()) {
+                queue.addAll(more(window));
+                if (from == queue.size()) {
+                    return; // the last flight's transactions are known when the call returns
+                }
+            }
+            group.forEach(this::answered);
         }
     }
 
