@@ -258,4 +258,46 @@ class LateJoinersRideTheNextFlightTest {
             assertThat(server.messages()).hasSize(3);
         }
     }
+
+    @Test
+    void anInterruptedLateJoinerWhoseFlightCarriesOnlyAnsweredCallersEndsTheFlight() throws Exception {
+        CountDownLatch secondContentHeld = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        AtomicInteger endsOfData = new AtomicInteger();
+        server.setDefaultScript(StandardSession.builder().dataReply(holdingFirstData()).endOfDataReply((s, c) -> {
+            if (endsOfData.incrementAndGet() == 2) {
+                secondContentHeld.countDown();
+                releaseSecond.await(10, TimeUnit.SECONDS);
+            }
+            return null;
+        }).build());
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (SmtpConnectionPool pool = pool(1); BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
+            BatchDelivery.Pending first = delivery.submit(List.of(single(0)));
+            assertThat(inData.await(5, TimeUnit.SECONDS)).isTrue();
+            AtomicReference<Thread> caller = new AtomicReference<>();
+            java.util.concurrent.Future<BatchDelivery.Outcome> second = threads.submit(() -> {
+                caller.set(Thread.currentThread());
+                return delivery.deliver(List.of(single(1)));
+            });
+            while (delivery.load().queued() < 1) {
+                Thread.onSpinWait(); // the second send is queued: it will ride behind the first content
+            }
+            release.countDown();
+            // the first caller was answered with the first content; the second's content waits for its reply
+            assertThat(ledger(first.outcome().get(5, TimeUnit.SECONDS)).status()).isEqualTo(MessageStatus.SUCCEEDED);
+            assertThat(secondContentHeld.await(5, TimeUnit.SECONDS)).isTrue();
+            caller.get().interrupt();
+            // every caller of the call that is not answered yet was interrupted: the lane ends the flight at
+            // once (the server still holds its reply), rather than returning early while it goes on
+            MessageLedger interrupted = ledger(second.get(5, TimeUnit.SECONDS));
+            assertThat(releaseSecond.getCount()).as("the flight ended before the server answered").isEqualTo(1);
+            assertThat(interrupted.status()).as(interrupted.toString()).isEqualTo(MessageStatus.UNKNOWN);
+            assertThat(interrupted.recipients().get(0).error().orElseThrow().toString())
+                    .doesNotContain("shared with other callers");
+        } finally {
+            releaseSecond.countDown();
+            threads.shutdownNow();
+        }
+    }
 }
