@@ -164,43 +164,36 @@ public final class SmtpConnection implements Closeable {
      * accepted.
      */
     public List<MessageLedger> send(List<OutgoingMessage> messages, DeliveryPolicy policy) {
-        List<Transaction> transactions = new ArrayList<>(messages.size());
-        MessageLedger[] unprepared = new MessageLedger[messages.size()];
-        for (int i = 0; i < messages.size(); i++) {
-            OutgoingMessage m = messages.get(i);
-            try {
-                transactions.add(new Transaction(m, capabilities));
-            } catch (IllegalArgumentException e) {
-                throw e;
-            } catch (RuntimeException | Error e) {
-                // e.g. content whose writeTo throws while it is measured for SIZE: only this message fails
-                LOG.log(Level.WARNING, "preparing a message failed inside the client: {0}", e.toString());
-                unprepared[i] = MessageLedger.notSent(m.envelope(), SmtpError.local(SmtpStep.MAIL_FROM,
-                        "not sent: preparing the message failed inside the client: " + e, e));
-            }
-        }
+        return send(messages, policy, MessageFeed.NONE);
+    }
+
+    /**
+     * As {@link #send(List, DeliveryPolicy)}, taking more messages from {@code feed} while the send is
+     * in progress (with PIPELINING; see {@link MessageFeed}), at most as many as the session may still
+     * start (MAILMAX, RFC 9422 §4.1). Returns one ledger per message: those of {@code messages}, then
+     * those of every message the feed gave, in order; each follows the rules above.
+     */
+    public List<MessageLedger> send(List<OutgoingMessage> messages, DeliveryPolicy policy, MessageFeed feed) {
+        SendEntries entries = new SendEntries(capabilities, feed, remainingTransactions());
+        entries.addAll(messages);
         requireReady();
+        List<Transaction> transactions = entries.transactions();
         // with BDAT the content follows the envelope unread: on a connection idle for a while, probe first
         boolean probeFirst = messagesSent > 0
                 && System.nanoTime() - lastActivityNanos >= settings.idleCheckAfter().toNanos();
         try (InterruptWatch watch = InterruptWatch.watch(wire)) {
-            runner.run(transactions, isPipelining(), isChunking(), policy, probeFirst);
+            runner.run(List.copyOf(transactions), isPipelining(), isChunking(), policy, probeFirst, entries);
         } catch (RuntimeException | Error e) {
             abandon(transactions, e);
         }
-        messagesSent += messages.size();
+        messagesSent += entries.size();
         transactionsStarted += (int) transactions.stream().filter(t -> t.ledger().started()).count();
         lastActivityNanos = System.nanoTime();
         if (!runner.usable() || wire.isClosed()) {
             state = State.BROKEN;
             wire.abort();
         }
-        List<MessageLedger> ledgers = new ArrayList<>(messages.size());
-        int next = 0;
-        for (MessageLedger failed : unprepared) {
-            ledgers.add(failed != null ? failed : transactions.get(next++).ledger());
-        }
-        return ledgers;
+        return entries.ledgers();
     }
 
     /**

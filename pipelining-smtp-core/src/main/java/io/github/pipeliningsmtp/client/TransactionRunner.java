@@ -6,6 +6,7 @@ import io.github.pipeliningsmtp.protocol.SmtpCommand;
 import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,6 +40,16 @@ import java.util.List;
  * started on this call: what was written is completed, and the transactions not started are FAILED
  * (TRANSIENT, not sent) with the reason; the connection stays usable.
  *
+ * <p>Fed runs ({@link TransactionSource}): a run may take more transactions while it is in progress,
+ * so that messages that arrive meanwhile ride in this connection's next flight. With DATA, when the
+ * list is used up the runner asks the source for one more right before it writes the flight that
+ * carries the open transaction's content, and puts that transaction's MAIL FROM, RCPT TO and DATA
+ * behind the content (the flight it would otherwise write with the content alone), so that a
+ * connection that keeps being fed costs one round trip per message. With BDAT, what the source has
+ * when a flight is due goes into that flight. Fed transactions follow every rule above (reset, pacing,
+ * settling) as the call's own do, and the source is told as soon as each transaction's content was
+ * answered, so that its caller need not wait for the run to end.
+ *
  * <p>Used by one thread at a time; holds the state that outlives one call: the last transaction
  * written since the server was last known to be reset, and how the connection ended.
  */
@@ -54,6 +65,10 @@ final class TransactionRunner {
     private DeliveryPolicy policy = DeliveryPolicy.PARTIAL;
     /** Why the rest of this call's transactions were not started (the rate limit), or null. */
     private SmtpError paceError;
+    /** Where this call gets more transactions. */
+    private TransactionSource source = TransactionSource.NONE;
+    /** The transactions {@link #source} gave during this call, settled with the call's own. */
+    private final List<Transaction> fed = new ArrayList<>();
 
     TransactionRunner(CommandPipeline pipeline, ConnectionSettings settings, SendingOptions options) {
         this.pipeline = pipeline;
@@ -73,12 +88,30 @@ final class TransactionRunner {
     /** Sends the transactions, pipelined or not; every recipient ends SUCCEEDED, FAILED or UNKNOWN. */
     void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy,
              boolean probeFirst) {
+        run(transactions, pipelining, chunking, policy, probeFirst, TransactionSource.NONE);
+    }
+
+    /**
+     * As above, taking more transactions from {@code source} while the run is in progress (with
+     * PIPELINING; see the class comment); every one it gave ends SUCCEEDED, FAILED or UNKNOWN too.
+     */
+    void run(List<Transaction> transactions, boolean pipelining, boolean chunking, DeliveryPolicy policy,
+             boolean probeFirst, TransactionSource source) {
         this.policy = policy;
         this.paceError = null;
-        if (policy == DeliveryPolicy.ALL_OR_NOTHING) {
-            transactions.forEach(Transaction::refuseIfPartlyRefusedLocally);
+        this.source = source;
+        fed.clear();
+        try {
+            runAndSettle(transactions, pipelining, chunking, policy, probeFirst);
+        } finally {
+            this.source = TransactionSource.NONE;
+            fed.clear();
         }
-        List<Transaction> sendable = transactions.stream().filter(Transaction::sendable).toList();
+    }
+
+    private void runAndSettle(List<Transaction> transactions, boolean pipelining, boolean chunking,
+                              DeliveryPolicy policy, boolean probeFirst) {
+        List<Transaction> sendable = sendable(transactions);
         if (end == null) {
             if (pipelining && chunking && policy == DeliveryPolicy.PARTIAL) {
                 runChunked(sendable, probeFirst);
@@ -94,11 +127,63 @@ final class TransactionRunner {
         for (Transaction tx : transactions) {
             tx.settle(notSent, endError);
         }
+        for (Transaction tx : fed) {
+            tx.settle(notSent, endError);
+        }
+    }
+
+    /** The transactions that may be written (all-or-nothing refuses a partly refused one first). */
+    private List<Transaction> sendable(List<Transaction> transactions) {
+        if (policy == DeliveryPolicy.ALL_OR_NOTHING) {
+            transactions.forEach(Transaction::refuseIfPartlyRefusedLocally);
+        }
+        return transactions.stream().filter(Transaction::sendable).toList();
+    }
+
+    /**
+     * Up to {@code max} more sendable transactions from the source, while the connection is usable
+     * and the rate limit has not ended the call; empty when the source has none now.
+     */
+    private List<Transaction> more(int max) {
+        while (end == null && paceError == null) {
+            List<Transaction> got = source.more(max);
+            if (got.isEmpty()) {
+                return List.of();
+            }
+            fed.addAll(got);
+            List<Transaction> sendable = sendable(got);
+            if (!sendable.isEmpty()) {
+                return sendable;
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * Tells the source that {@code tx} is over, when its content was answered and its ledger is final;
+     * only while the call goes on (the last flight's transactions are known when it returns).
+     */
+    private void answered(Transaction tx) {
+        TransactionPhase phase = tx.phase();
+        if ((phase == TransactionPhase.DELIVERED || phase == TransactionPhase.CONTENT_REFUSED)
+                && tx.ledger().count(RecipientStatus.PENDING) + tx.ledger().count(RecipientStatus.ACCEPTED) == 0) {
+            source.answered(tx);
+        }
     }
 
     private void runPipelined(List<Transaction> transactions) {
+        List<Transaction> queue = new ArrayList<>(transactions);
         Transaction open = null;
-        for (Transaction tx : transactions) {
+        for (int k = 0; ; k++) {
+            if (k == queue.size()) {
+                // the open transaction's content would end the call in a flight of its own: a message
+                // that arrived meanwhile rides behind it instead (one round trip per message)
+                queue.addAll(more(1));
+                if (k == queue.size()) {
+                    break;
+                }
+            }
+            Transaction tx = queue.get(k);
             long due = reserve(tx);
             if (due < 0) {
                 break;
@@ -112,6 +197,7 @@ final class TransactionRunner {
                 if (!execute(content)) {
                     return;
                 }
+                answered(open);
                 open = null;
             }
             if (!awaitBudget(due)) {
@@ -122,12 +208,20 @@ final class TransactionRunner {
                 completion(flight, open);
             }
             envelope(flight, tx);
-            if (!execute(flight) || !allOrNothingData(tx)) {
+            if (!execute(flight)) {
+                return;
+            }
+            if (open != null) {
+                answered(open);
+            }
+            if (!allOrNothingData(tx)) {
                 return;
             }
             open = tx;
         }
         if (open != null && open.dataGo()) {
+            // the call's last flight: its transaction is known when the call returns (not told early,
+            // so that a caller who gets it finds the connection back in the pool)
             Flight last = new Flight();
             completion(last, open);
             execute(last);
@@ -143,6 +237,7 @@ final class TransactionRunner {
      * {@code maxMessagesInFlight} messages have replies outstanding (what a broken connection may
      * leave UNKNOWN), and the writer goes on writing while the earlier replies come back. A batch
      * costs about N / maxMessagesInFlight round trips, without a stop at the end of each window.
+     * Once a flight's replies are read, what the source has goes into the next flight.
      */
     private void runChunked(List<Transaction> transactions, boolean probeFirst) {
         boolean firstEnvelopeSent = false;
@@ -164,20 +259,32 @@ final class TransactionRunner {
             runChunkedPaced(transactions, firstEnvelopeSent);
             return;
         }
-        // one flight with a sliding window: message m is written once the replies of message
-        // m - maxMessagesInFlight are read, so the writer never stops at a window's end (FlightWindow)
-        Flight flight = new Flight().window(options.maxMessagesInFlight());
-        for (int k = 0; k < transactions.size(); k++) {
-            Transaction tx = transactions.get(k);
-            flight.startMessage();
-            if (!(k == 0 && firstEnvelopeSent)) {
-                envelopeOnly(flight, tx);
+        List<Transaction> batch = transactions;
+        while (true) {
+            // one flight with a sliding window: message m is written once the replies of message
+            // m - maxMessagesInFlight are read, so the writer never stops at a window's end (FlightWindow)
+            Flight flight = new Flight().window(options.maxMessagesInFlight());
+            for (int k = 0; k < batch.size(); k++) {
+                Transaction tx = batch.get(k);
+                flight.startMessage();
+                if (!(k == 0 && firstEnvelopeSent)) {
+                    envelopeOnly(flight, tx);
+                }
+                flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
+                        settings.dataTimeout(), tx.bdatHandler());
             }
-            flight.chunks(tx.content(), options.chunkSize(), tx.beforeTerminator(), settings.commandTimeout(),
-                    settings.dataTimeout(), tx.bdatHandler());
-        }
-        if (!flight.isEmpty()) {
-            execute(flight);
+            firstEnvelopeSent = false;
+            if (!flight.isEmpty() && !execute(flight)) {
+                return;
+            }
+            // what arrived while this flight was out goes in the next one; the last flight's transactions
+            // are known when the call returns
+            List<Transaction> next = more(Integer.MAX_VALUE);
+            if (next.isEmpty()) {
+                return;
+            }
+            batch.forEach(this::answered);
+            batch = next;
         }
     }
 
@@ -185,13 +292,21 @@ final class TransactionRunner {
      * CHUNKING under a send rate limit: each transaction takes its budget before its MAIL FROM is
      * written, so messages cannot be laid out in one sliding flight ahead of time; they go in flights
      * of at most {@code min(maxMessagesInFlight, burst)} messages (the budget the limit lets go at
-     * once), each written once its budgets are had.
+     * once), each written once its budgets are had; when the list is used up, what the source has
+     * goes into the next flight.
      */
     private void runChunkedPaced(List<Transaction> transactions, boolean firstEnvelopeSent) {
         int window = Math.min(options.maxMessagesInFlight(), options.rateLimit().burst());
-        for (int from = 0; from < transactions.size(); from += window) {
+        List<Transaction> queue = new ArrayList<>(transactions);
+        for (int from = 0; ; ) {
+            if (from == queue.size()) {
+                queue.addAll(more(window));
+                if (from == queue.size()) {
+                    return;
+                }
+            }
             Flight flight = new Flight();
-            List<Transaction> group = transactions.subList(from, Math.min(transactions.size(), from + window));
+            List<Transaction> group = List.copyOf(queue.subList(from, Math.min(queue.size(), from + window)));
             for (int k = 0; k < group.size(); k++) {
                 Transaction tx = group.get(k);
                 if (!(from == 0 && k == 0 && firstEnvelopeSent)) {
@@ -206,6 +321,14 @@ final class TransactionRunner {
             if (!flight.isEmpty() && !execute(flight) || paceError != null) {
                 return;
             }
+            from += group.size();
+            if (from == queue.size()) {
+                queue.addAll(more(window));
+                if (from == queue.size()) {
+                    return; // the last flight's transactions are known when the call returns
+                }
+            }
+            group.forEach(this::answered);
         }
     }
 

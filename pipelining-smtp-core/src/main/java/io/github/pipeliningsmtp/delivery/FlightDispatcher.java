@@ -30,11 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Submission} in one queue shared by up to {@code pool.max-connections} <em>lanes</em>. A lane
  * is a thread of this dispatcher that borrows a pooled connection while there is work, takes what is
  * queued (its share when several lanes are waiting for connections at once) and sends it as one
- * {@link PooledDelivery} call on that connection: with DATA the envelope of each message rides behind
- * the content of the previous one (k messages cost k + 1 round trips instead of 2k), with BDAT up to
- * {@code max-messages-in-flight} messages go in one flight. Then it takes what arrived meanwhile, and
- * ends when the queue is empty. A send that arrives while every lane is in a flight waits for the next
- * flight of the first lane to come back, instead of for a connection of its own.
+ * {@link PooledDelivery} call on that connection, which goes on taking what arrives while it runs
+ * (<em>late joiners</em>, {@link Lane#more}): with DATA, right before the call writes the content of
+ * its open transaction, it takes the next queued submission and writes that message's MAIL FROM,
+ * RCPT TO and DATA behind the content, so a busy lane costs one round trip per message for as long as
+ * sends keep coming; with BDAT, what is queued when a flight is due goes into it (up to
+ * {@code max-messages-in-flight} messages with replies outstanding, the window). A late joiner is a
+ * whole submission from the head of the queue; a lane takes none when the connection may not carry
+ * it (MAILMAX, RFC 9422 §4.1, or the pool's max-messages-per-connection: it stays queued for another
+ * lane or connection), and no more than its share while other lanes wait for a connection. Each
+ * caller gets its ledgers as soon as the content of each of its messages was answered, not when the
+ * call ends. The call ends when nothing is queued as its last content is written; the lane ends when
+ * the queue is empty.
  *
  * <p>Each submission gets exactly its own ledgers: {@link PooledDelivery}'s rules (RCPTMAX and 452
  * splits, the resend-once rule for messages whose MAIL FROM was never written, never-twice, UNKNOWN
@@ -45,8 +52,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Bounds: a submission waits in the queue at most the pool's {@code max-wait}; then it is
  * withdrawn, FAILED (not sent) with the same {@link SmtpPoolTimeoutException} as a borrow timeout. An
  * interrupted caller whose submission is still queued gets it back at once, FAILED (not sent). One in
- * a flight: when every submission of that flight is interrupted, the lane aborts its connection (the
- * flight ends within moments, ledgers by the usual rules, nothing started again); when the flight
+ * a flight: when every submission of the lane's call not yet answered (late joiners included) is
+ * interrupted, the lane aborts its connection (the flight ends within moments, ledgers by the usual
+ * rules, nothing started again, no late joiner taken); when the flight
  * carries other callers' messages too, the interrupted caller returns at once with its messages
  * UNKNOWN (the flight goes on for the others, and may deliver them), so that one caller's interrupt
  * never ends another caller's send. The pool's {@code close} ends flights as it ends any send.
@@ -219,7 +227,7 @@ final class FlightDispatcher implements AutoCloseable {
             }
             s.interrupted = true;
             lane = s.lane;
-            if (!lane.flight.stream().allMatch(x -> x.interrupted)) {
+            if (!lane.flight.stream().allMatch(x -> x.interrupted || x.state == Submission.State.DONE)) {
                 return unknown(s.messages);
             }
         }
@@ -260,8 +268,14 @@ final class FlightDispatcher implements AutoCloseable {
     /** One lane: a thread that sends the queue's messages in flights on one pooled connection at a time. */
     final class Lane implements Runnable, PooledDelivery.Connections {
 
-        /** The submissions of the flight in progress; guarded by the dispatcher's lock. */
+        /** The submissions of the call in progress, late joiners included; guarded by the dispatcher's lock. */
         List<Submission> flight = List.of();
+        /** Per message of the call in progress (the call's numbering): whose it is; guarded by the lock. */
+        private final List<Submission> owners = new ArrayList<>();
+        /** Per message of the call in progress: its ledger once answered early, else null; guarded by the lock. */
+        private final List<MessageLedger> answered = new ArrayList<>();
+        /** Round trips of the call in progress already given to submissions completed early; guarded by the lock. */
+        private long roundTripsGiven;
         private volatile SmtpConnection current;
         private volatile boolean stopped;
         /** The connection borrowed before the flight was taken, handed to the flight's first borrow. */
@@ -352,11 +366,7 @@ final class FlightDispatcher implements AutoCloseable {
                         && (taken.isEmpty() || messages + queue.peek().messages.size() <= capacity)) {
                     Submission s = queue.poll();
                     messages += s.messages.size();
-                    queuedMessages -= s.messages.size();
-                    s.state = Submission.State.IN_FLIGHT;
-                    s.lane = this;
-                    s.expiry.cancel(false);
-                    inFlightMessages += s.messages.size();
+                    board(s);
                     taken.add(s);
                 }
                 collecting--;
@@ -372,6 +382,98 @@ final class FlightDispatcher implements AutoCloseable {
                 startLane();
             }
             return taken;
+        }
+
+        /** Moves a submission just polled from the queue into this lane's call; under the lock. */
+        private void board(Submission s) {
+            queuedMessages -= s.messages.size();
+            s.state = Submission.State.IN_FLIGHT;
+            s.lane = this;
+            s.expiry.cancel(false);
+            inFlightMessages += s.messages.size();
+        }
+
+        /** Makes {@code s} part of the call in progress: its messages are numbered next; under the lock. */
+        private void join(Submission s, List<OutgoingMessage> combined) {
+            for (OutgoingMessage m : s.messages) {
+                owners.add(s);
+                answered.add(null);
+                combined.add(m);
+            }
+        }
+
+        /**
+         * Late joiners for the call in progress (see the class comment): whole submissions from the
+         * head of the queue, no more messages than {@code max} (what the connection may still carry;
+         * a submission that does not fit stays queued for another lane), and no more submissions
+         * than this lane's share while other lanes wait for a connection. A submission with an
+         * address that cannot be written safely gets its {@link IllegalArgumentException} at once.
+         */
+        @Override
+        public List<OutgoingMessage> more(int max) {
+            List<OutgoingMessage> joined = new ArrayList<>();
+            List<Submission> refused = new ArrayList<>();
+            List<IllegalArgumentException> why = new ArrayList<>();
+            synchronized (lock) {
+                if (stopped) {
+                    return List.of();
+                }
+                int share = (queue.size() + collecting) / (collecting + 1);
+                int boarded = 0;
+                while (boarded < share && !queue.isEmpty() && joined.size() + queue.peek().messages.size() <= max) {
+                    Submission s = queue.poll();
+                    IllegalArgumentException bad = unwritable(s);
+                    if (bad != null) {
+                        queuedMessages -= s.messages.size();
+                        s.state = Submission.State.DONE;
+                        s.expiry.cancel(false);
+                        refused.add(s);
+                        why.add(bad);
+                        continue;
+                    }
+                    board(s);
+                    flight.add(s);
+                    join(s, joined);
+                    boarded++;
+                }
+            }
+            for (int k = 0; k < refused.size(); k++) {
+                refused.get(k).result.completeExceptionally(why.get(k));
+            }
+            return joined;
+        }
+
+        private static IllegalArgumentException unwritable(Submission s) {
+            try {
+                for (OutgoingMessage m : s.messages) {
+                    m.envelope().checkAddresses();
+                }
+                return null;
+            } catch (IllegalArgumentException e) {
+                return e;
+            }
+        }
+
+        /** A message of the call is over before the call ends: its caller gets its ledgers once all are. */
+        @Override
+        public void answered(int message, MessageLedger ledger, long roundTrips) {
+            Submission s;
+            BatchDelivery.Outcome outcome;
+            synchronized (lock) {
+                answered.set(message, ledger);
+                s = owners.get(message);
+                int first = owners.indexOf(s);
+                List<MessageLedger> mine = answered.subList(first, first + s.messages.size());
+                if (s.state != Submission.State.IN_FLIGHT || mine.contains(null)) {
+                    return;
+                }
+                long share = Math.max(0, roundTrips - roundTripsGiven);
+                roundTripsGiven += share;
+                outcome = new BatchDelivery.Outcome(List.copyOf(mine), share, null);
+                s.state = Submission.State.DONE;
+                inFlightMessages -= s.messages.size();
+            }
+            s.result.complete(outcome);
         }
 
         /** Every queued submission (or only those past their wait bound) FAILED with {@code e}. */
@@ -397,25 +499,24 @@ final class FlightDispatcher implements AutoCloseable {
 
         private void send(List<Submission> taken) {
             List<OutgoingMessage> combined = new ArrayList<>();
-            for (Submission s : taken) {
-                combined.addAll(s.messages);
+            synchronized (lock) {
+                flight = new ArrayList<>(taken);
+                owners.clear();
+                answered.clear();
+                roundTripsGiven = 0;
+                for (Submission s : taken) {
+                    join(s, combined);
+                }
             }
-            List<BatchDelivery.Outcome> outcomes = new ArrayList<>(taken.size());
+            List<Submission> all;
+            List<BatchDelivery.Outcome> outcomes = new ArrayList<>();
             try {
                 PooledDelivery.Result result = delivery.deliver(combined, options.policy(), this);
-                int from = 0;
-                long left = result.roundTrips();
-                for (int k = 0; k < taken.size(); k++) {
-                    int size = taken.get(k).messages.size();
-                    // round trips shared in proportion to messages, so that they add up over the callers
-                    long share = k == taken.size() - 1 ? left : result.roundTrips() * size / combined.size();
-                    left -= share;
-                    outcomes.add(new BatchDelivery.Outcome(List.copyOf(result.ledgers().subList(from, from + size)),
-                            share, null));
-                    from += size;
-                }
+                all = riders();
+                outcomes = split(all, result);
             } catch (IOException e) {
-                for (Submission s : taken) {
+                all = riders();
+                for (Submission s : all) {
                     outcomes.add(notSent(s.messages, e));
                 }
             } catch (IllegalArgumentException e) {
@@ -430,11 +531,12 @@ final class FlightDispatcher implements AutoCloseable {
                 }
                 return;
             } catch (RuntimeException | Error e) {
+                all = riders();
                 LOG.log(Level.WARNING, "sending a flight of {0} messages failed inside the client: {1}",
                         combined.size(), e.toString());
                 SmtpError error = SmtpError.local(SmtpStep.MAIL_FROM, "outcome unknown: sending failed inside the"
                         + " client (" + e + ") and this message's ledger was lost; it may have been delivered", e);
-                for (Submission s : taken) {
+                for (Submission s : all) {
                     List<MessageLedger> ledgers = s.messages.stream()
                             .map(m -> MessageLedger.unknown(m.envelope(), error)).toList();
                     outcomes.add(new BatchDelivery.Outcome(ledgers, 0, null));
@@ -442,17 +544,64 @@ final class FlightDispatcher implements AutoCloseable {
             } finally {
                 releaseHeld();
             }
-            finish(taken, outcomes, null);
+            finish(all, outcomes, null);
         }
 
-        private void finish(List<Submission> taken, List<BatchDelivery.Outcome> outcomes, RuntimeException e) {
+        /** The submissions of the call, late joiners included, in the call's order. */
+        private List<Submission> riders() {
             synchronized (lock) {
-                for (Submission s : taken) {
-                    s.state = Submission.State.DONE;
-                    inFlightMessages -= s.messages.size();
+                return List.copyOf(flight);
+            }
+        }
+
+        /**
+         * Each submission's ledgers from the call's result, and the round trips not yet given to
+         * those completed early, shared in proportion to messages so that they add up over the callers.
+         */
+        private List<BatchDelivery.Outcome> split(List<Submission> all, PooledDelivery.Result result) {
+            long left;
+            int waiting = 0;
+            synchronized (lock) {
+                left = Math.max(0, result.roundTrips() - roundTripsGiven);
+                for (Submission s : all) {
+                    waiting += s.state == Submission.State.IN_FLIGHT ? s.messages.size() : 0;
                 }
             }
-            for (int k = 0; k < taken.size(); k++) {
+            List<BatchDelivery.Outcome> outcomes = new ArrayList<>(all.size());
+            int from = 0;
+            long toGive = left;
+            int counted = 0;
+            for (Submission s : all) {
+                int size = s.messages.size();
+                List<MessageLedger> ledgers = List.copyOf(result.ledgers().subList(from, from + size));
+                from += size;
+                long share = 0;
+                synchronized (lock) {
+                    if (s.state == Submission.State.IN_FLIGHT) {
+                        counted += size;
+                        share = counted == waiting ? toGive : left * size / waiting;
+                        toGive -= share;
+                    }
+                }
+                outcomes.add(new BatchDelivery.Outcome(ledgers, share, null));
+            }
+            return outcomes;
+        }
+
+        /** Completes each submission not completed early (interrupted callers' results are ignored). */
+        private void finish(List<Submission> taken, List<BatchDelivery.Outcome> outcomes, RuntimeException e) {
+            List<Integer> open = new ArrayList<>();
+            synchronized (lock) {
+                for (int k = 0; k < taken.size(); k++) {
+                    Submission s = taken.get(k);
+                    if (s.state == Submission.State.IN_FLIGHT) {
+                        s.state = Submission.State.DONE;
+                        inFlightMessages -= s.messages.size();
+                        open.add(k);
+                    }
+                }
+            }
+            for (int k : open) {
                 if (e != null) {
                     taken.get(k).result.completeExceptionally(e);
                 } else {

@@ -3,6 +3,7 @@ package io.github.pipeliningsmtp.delivery;
 import io.github.pipeliningsmtp.client.DeliveryPolicy;
 import io.github.pipeliningsmtp.client.Envelope;
 import io.github.pipeliningsmtp.client.FailureType;
+import io.github.pipeliningsmtp.client.MessageFeed;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.RecipientResult;
@@ -40,7 +41,15 @@ import java.util.List;
  * Neither split applies to {@link DeliveryPolicy#ALL_OR_NOTHING}: such a message is one
  * transaction, delivered to all its recipients or to none. Splitting needs content that can be written more than once ({@link
  * io.github.pipeliningsmtp.client.MessageContent#repeatable()}). Nothing whose content may have
- * reached the server is ever sent again. Thread-safe.
+ * reached the server is ever sent again.
+ *
+ * <p>Fed by a {@link FlightDispatcher} lane ({@link Connections#more}), one call also takes messages
+ * that arrive while it runs: each connection's send asks the lane for more while it is in progress
+ * (see {@link MessageFeed}), no more than the connection may still carry (MAILMAX and the pool's
+ * max-messages-per-connection, counting every transaction of the call on it), and those messages
+ * follow every rule above as the call's own do. A message whose transaction was answered (its content
+ * got its reply) and that needs nothing more is told to the lane at once ({@link Connections#answered}),
+ * so that its caller need not wait for the call to end. Thread-safe.
  */
 public final class PooledDelivery {
 
@@ -109,6 +118,22 @@ public final class PooledDelivery {
 
         /** Whether nothing more may be started: no new connection, no resend. */
         boolean stopped();
+
+        /**
+         * Messages to add to the call in progress, at most {@code max} (at least 1), addresses
+         * checked; never blocks; none by default. They are numbered after the call's own and those
+         * given before. Called on the sending thread between flights.
+         */
+        default List<OutgoingMessage> more(int max) {
+            return List.of();
+        }
+
+        /**
+         * Message {@code message}'s ledger is final before the call ends (the call returns it too);
+         * {@code roundTrips}: the call's round trips so far. Called on the sending thread.
+         */
+        default void answered(int message, MessageLedger ledger, long roundTrips) {
+        }
     }
 
     private final Connections fromPool = new Connections() {
@@ -129,20 +154,16 @@ public final class PooledDelivery {
     };
 
     /** As {@link #deliver(List, DeliveryPolicy)}, with connections from {@code connections}. */
-    Result deliver(List<OutgoingMessage> messages, DeliveryPolicy policy, Connections connections) throws IOException {
-        for (OutgoingMessage m : messages) {
+    Result deliver(List<OutgoingMessage> given, DeliveryPolicy policy, Connections connections) throws IOException {
+        for (OutgoingMessage m : given) {
             m.envelope().checkAddresses();
         }
         Deque<Item> queue = new ArrayDeque<>();
+        List<OutgoingMessage> messages = new ArrayList<>(given.size());
         List<List<int[]>> indexes = new ArrayList<>();
         List<List<MessageLedger>> parts = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            int n = messages.get(i).envelope().recipients().size();
-            int[] all = new int[n];
-            Arrays.setAll(all, k -> k);
-            queue.add(new Item(i, all));
-            indexes.add(new ArrayList<>());
-            parts.add(new ArrayList<>());
+        for (OutgoingMessage m : given) {
+            add(m, messages, queue, indexes, parts);
         }
         long roundTrips = 0;
         int broken = 0;
@@ -174,8 +195,10 @@ public final class PooledDelivery {
                     continue;
                 }
                 long before = connection.roundTrips();
+                Feed feed = new Feed(connections, connection, queue, taken, messages, indexes, parts, rcptMax,
+                        roundTrips - before);
                 ledgers = connection.send(taken.stream().map(it -> subMessage(messages.get(it.message()), it)).toList(),
-                        policy);
+                        policy, feed);
                 roundTrips += connection.roundTrips() - before;
                 connectionBroke = connection.state() != SmtpConnection.State.READY;
             } finally {
@@ -221,6 +244,90 @@ public final class PooledDelivery {
             }
         }
         return new Result(result, roundTrips);
+    }
+
+    /** Adds a message of the call: its ledger parts, and one item with all its recipients to send. */
+    private static void add(OutgoingMessage m, List<OutgoingMessage> messages, Deque<Item> queue,
+                            List<List<int[]>> indexes, List<List<MessageLedger>> parts) {
+        int[] all = new int[m.envelope().recipients().size()];
+        Arrays.setAll(all, k -> k);
+        queue.add(new Item(messages.size(), all));
+        messages.add(m);
+        indexes.add(new ArrayList<>());
+        parts.add(new ArrayList<>());
+    }
+
+    /**
+     * What one connection's send asks for while it runs: more messages from the lane (split by
+     * RCPTMAX as the call's own; a part that does not fit stays in the call's queue for its next
+     * connection), and which of its transactions are over for good.
+     */
+    private final class Feed implements MessageFeed {
+        private final Connections connections;
+        private final SmtpConnection connection;
+        private final Deque<Item> queue;
+        /** The items of this send, in the send's order; fed ones are appended. */
+        private final List<Item> taken;
+        private final List<OutgoingMessage> messages;
+        private final List<List<int[]>> indexes;
+        private final List<List<MessageLedger>> parts;
+        private final int rcptMax;
+        /** Added to the connection's round trips: the call's round trips so far. */
+        private final long roundTripsOffset;
+
+        Feed(Connections connections, SmtpConnection connection, Deque<Item> queue, List<Item> taken,
+             List<OutgoingMessage> messages, List<List<int[]>> indexes, List<List<MessageLedger>> parts, int rcptMax,
+             long roundTripsOffset) {
+            this.connections = connections;
+            this.connection = connection;
+            this.queue = queue;
+            this.taken = taken;
+            this.messages = messages;
+            this.indexes = indexes;
+            this.parts = parts;
+            this.rcptMax = rcptMax;
+            this.roundTripsOffset = roundTripsOffset;
+        }
+
+        @Override
+        public List<OutgoingMessage> more(int max) {
+            if (!queue.isEmpty() || connections.stopped()) {
+                return List.of(); // the call's own come first; an interrupted send takes nothing more
+            }
+            int room = Math.min(max, Math.min(connection.remainingTransactions(), perConnectionRoom()) - taken.size());
+            if (room <= 0) {
+                return List.of();
+            }
+            for (OutgoingMessage m : connections.more(room)) {
+                add(m, messages, queue, indexes, parts);
+            }
+            List<Item> fed = new ArrayList<>();
+            take(queue, fed, room, rcptMax, messages);
+            taken.addAll(fed);
+            return fed.stream().map(it -> subMessage(messages.get(it.message()), it)).toList();
+        }
+
+        /** Transactions this connection may still carry under the pool's max-messages-per-connection. */
+        private int perConnectionRoom() {
+            int limit = pool.settings().maxMessagesPerConnection();
+            return limit <= 0 ? Integer.MAX_VALUE : (int) Math.max(0, limit - connection.messagesSent());
+        }
+
+        @Override
+        public void answered(int index, MessageLedger ledger) {
+            Item item = taken.get(index);
+            OutgoingMessage message = messages.get(item.message());
+            boolean whole = item.recipients().length == message.envelope().recipients().size()
+                    && parts.get(item.message()).isEmpty();
+            boolean again = options.splitTooManyRecipients() && ledger.recipients().stream()
+                    .anyMatch(RecipientResult::refusedAsTooMany);
+            if (!whole || again || ledger.count(RecipientStatus.PENDING) > 0) {
+                return; // known when the send returns
+            }
+            // answered: started, so never sent again; not split: this is the message's ledger
+            MessageLedger copy = MessageLedger.assemble(message.envelope(), List.of(item.recipients()), List.of(ledger));
+            connections.answered(item.message(), copy, roundTripsOffset + connection.roundTrips());
+        }
     }
 
     /**

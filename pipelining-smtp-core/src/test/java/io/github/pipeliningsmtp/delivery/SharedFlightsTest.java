@@ -237,13 +237,17 @@ class SharedFlightsTest {
         try (SmtpConnectionPool pool = pool(2, Duration.ofSeconds(10), SendingOptions.DEFAULTS);
              BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
             int[] endsOfData = new int[1];
-            // the first connection: holds its first end of data until every send is in, says 421 to its second
-            server.enqueue(StandardSession.builder().endOfDataReply((s, content) -> {
-                if (++endsOfData[0] == 1) {
+            boolean[] firstData = {true};
+            // the first connection: holds its first DATA until every send is in (so that one rides behind the
+            // first content: late joiners), says 421 to its second end of data
+            server.enqueue(StandardSession.builder().dataReply((s, line) -> {
+                if (firstData[0]) {
+                    firstData[0] = false;
                     awaitCondition(() -> allHandedIn(delivery, sends));
-                    return null;
                 }
-                if (endsOfData[0] == 2) {
+                return null;
+            }).endOfDataReply((s, content) -> {
+                if (++endsOfData[0] == 2) {
                     s.reply("421 4.3.2 Service shutting down");
                     s.closeFin();
                     s.stallUntilClientCloses();
@@ -251,7 +255,10 @@ class SharedFlightsTest {
                 }
                 return null;
             }).build());
-            server.setDefaultScript(new StandardSession());
+            // the other connection holds its first end of data until the first carries a second message, so
+            // that it cannot take every send while the first waits
+            server.setDefaultScript(holdingFirstEndOfData(() -> server.commands().stream()
+                    .filter(c -> c.connectionIndex() == 0 && c.line().startsWith("MAIL FROM")).count() >= 2).build());
             List<OutgoingMessage> messages = singles(sends);
             List<BatchDelivery.Outcome> outcomes = sendConcurrently(delivery, messages);
             Set<String> onOtherConnections = server.commands().stream().filter(c -> c.connectionIndex() != 0)
