@@ -23,6 +23,10 @@ import org.springframework.mail.javamail.JavaMailSenderImpl;
  * {@code sendMail}), and {@code PipelinedMailSender} pool 4 by DATA and by BDAT
  * ({@code JavaMailSender.send(MimeMessage)}).
  *
+ * <p>The warm kinds: the same sender with {@code pool.min-idle} 4, whose 4 sessions are opened
+ * ({@code SmtpConnectionPool.warmUp}) while the batch is prepared, before the clock starts: what an
+ * application's pool holds once it has started; measured with 16 threads only.
+ *
  * <p>The async kinds: one thread calls {@code PipelinedMailSender.sendAsync(oneMessage)} for every
  * message, then awaits the futures (the {@code threads} count does not apply to them).
  */
@@ -35,20 +39,29 @@ final class ConcurrentSingles implements Contender {
         OURS_DATA4("PipelinedMailSender pool 4 DATA", false),
         OURS_BDAT4("PipelinedMailSender pool 4 BDAT", true),
         ASYNC_DATA4("PipelinedMailSender.sendAsync pool 4 DATA", false, true),
-        ASYNC_BDAT4("PipelinedMailSender.sendAsync pool 4 BDAT", true, true);
+        ASYNC_BDAT4("PipelinedMailSender.sendAsync pool 4 BDAT", true, true),
+        /** Warm: {@code pool.min-idle} 4, the 4 sessions opened (warmUp) before the clock starts. */
+        WARM_DATA4("PipelinedMailSender pool 4 DATA, min-idle 4 (warm)", false, false, true),
+        WARM_BDAT4("PipelinedMailSender pool 4 BDAT, min-idle 4 (warm)", true, false, true);
 
         final String label;
         final boolean bdat;
         final boolean async;
+        final boolean warm;
 
         Kind(String label, boolean bdat) {
             this(label, bdat, false);
         }
 
         Kind(String label, boolean bdat, boolean async) {
+            this(label, bdat, async, false);
+        }
+
+        Kind(String label, boolean bdat, boolean async, boolean warm) {
             this.label = label;
             this.bdat = bdat;
             this.async = async;
+            this.warm = warm;
         }
     }
 
@@ -151,7 +164,10 @@ final class ConcurrentSingles implements Contender {
                 close = () -> client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
             default -> {
-                PipelinedMailSender sender = PipelinedContender.sender(host, port, 4, kind.bdat);
+                PipelinedMailSender sender = PipelinedContender.sender(host, port, 4, kind.bdat, kind.warm ? 4 : 0);
+                if (kind.warm) {
+                    sender.pool().warmUp(); // before the clock: what an application's pool holds after startup
+                }
                 MimeMessage[] messages = new MimeMessage[n];
                 for (int i = 0; i < n; i++) {
                     messages[i] = Messages.fill(sender.createMimeMessage(), i, recipients);

@@ -66,6 +66,11 @@ final class PipelinedContender implements Contender {
     }
 
     static PipelinedMailSender sender(String host, int port, int pool, boolean bdat) {
+        return sender(host, port, pool, bdat, 0);
+    }
+
+    /** With {@code minIdle} connections kept open ({@code pool.min-idle}); none are opened here. */
+    static PipelinedMailSender sender(String host, int port, int pool, boolean bdat, int minIdle) {
         ConnectionSettings settings = ConnectionSettings.builder(host, port)
                 .ehloName("localhost")
                 .build();
@@ -75,7 +80,7 @@ final class PipelinedContender implements Contender {
                 .maxMessagesInFlight(MAX_MESSAGES_IN_FLIGHT)
                 .build();
         SmtpConnectionPool connections = new SmtpConnectionPool(settings, options,
-                PoolSettings.builder().maxConnections(pool).build(), SmtpListener.NONE);
+                PoolSettings.builder().maxConnections(pool).minIdle(minIdle).build(), SmtpListener.NONE);
         return new PipelinedMailSender(connections, "UTF-8", DeliveryPolicy.PARTIAL, Duration.ofSeconds(10));
     }
 

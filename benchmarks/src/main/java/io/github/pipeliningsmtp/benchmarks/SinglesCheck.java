@@ -27,7 +27,8 @@ public final class SinglesCheck {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         List<ConcurrentSingles> rows = new ArrayList<>();
         for (ConcurrentSingles.Kind kind : List.of(ConcurrentSingles.Kind.SPRING, ConcurrentSingles.Kind.VERTX4,
-                ConcurrentSingles.Kind.OURS_DATA4, ConcurrentSingles.Kind.OURS_BDAT4)) {
+                ConcurrentSingles.Kind.OURS_DATA4, ConcurrentSingles.Kind.OURS_BDAT4,
+                ConcurrentSingles.Kind.WARM_DATA4, ConcurrentSingles.Kind.WARM_BDAT4)) {
             rows.add(new ConcurrentSingles(kind, threads));
         }
         RelayOptions options = RelayOptions.defaults().withDelay(Duration.ofNanos(RTT * 500_000L))

@@ -4,10 +4,12 @@ import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SmtpConnection;
+import io.github.pipeliningsmtp.protocol.Printable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -27,6 +29,8 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * happened: a broken connection is then destroyed and its slot freed, so failures never leak slots.
  */
 public final class SmtpConnectionPool implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(SmtpConnectionPool.class.getName());
 
     private final GenericObjectPool<SmtpConnection> pool;
     private final SmtpConnectionFactory factory;
@@ -147,6 +151,59 @@ public final class SmtpConnectionPool implements AutoCloseable {
                 limit.release();
             }
         }
+    }
+
+    /**
+     * Opens connections until {@link PoolSettings#minIdle() min-idle} are idle, so that the first
+     * sends find them open (greeting, EHLO, STARTTLS and AUTH already done): one after another on the
+     * calling thread, each as {@link SmtpConnection#open} bounds it (its connect timeout, 10 s by
+     * default, its greeting deadline, 60 s, and a deadline of the command timeout, 60 s, for each
+     * set-up command: EHLO, STARTTLS and EHLO again, AUTH). The first failure ends the warm-up, so it
+     * takes at most one failing open plus the successful ones. Connections opened stay in the pool; afterwards the pool's evictor keeps
+     * min-idle open (it runs every 30 s at most). Does nothing with min-idle 0 or once closed.
+     *
+     * @return the connections idle when it returns
+     * @throws IOException what {@link SmtpConnection#open} throws for the first connection that could
+     *                     not be opened (the ones before it stay open)
+     */
+    public int warmUp() throws IOException {
+        try {
+            pool.preparePool();
+        } catch (IOException e) {
+            throw e;
+        } catch (IllegalStateException e) {
+            if (!pool.isClosed()) {
+                throw e;
+            }
+        } catch (Exception e) {
+            throw new IOException("could not open an SMTP connection: " + e, e);
+        }
+        return idle();
+    }
+
+    /**
+     * {@link #warmUp()} on a daemon thread of its own ({@code smtp-pipelining-warm-up}), for an
+     * application that should not wait for the mail server at startup; a failure is logged at WARN
+     * (escaped, one line) and completes the future exceptionally; sends open connections as usual.
+     *
+     * @return completes with the idle connections, within the bound given at {@link #warmUp()}
+     */
+    public CompletableFuture<Integer> warmUpInBackground() {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                done.complete(warmUp());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not open the " + settings.minIdle()
+                        + " idle SMTP connections of pool.min-idle to " + connectionSettings.host() + ":"
+                        + connectionSettings.port() + " (sends open their own): "
+                        + Printable.of(String.valueOf(e.getMessage()), 300));
+                done.completeExceptionally(e);
+            }
+        }, "smtp-pipelining-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return done;
     }
 
     /** Closes every idle connection (after one was found dropped by the server, the others likely are too). */

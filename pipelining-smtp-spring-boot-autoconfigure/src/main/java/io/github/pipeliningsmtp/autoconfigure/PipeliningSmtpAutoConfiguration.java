@@ -71,6 +71,10 @@ public final class PipeliningSmtpAutoConfiguration {
         PipelinedMailSender sender = new PipelinedMailSender(pool, properties.getDefaultEncoding(), policy,
                 properties.getShutdownTimeout(), events, properties.isSplitOnTooManyRecipients(),
                 SettingsMapper.retry(properties.getRetry()));
+        if (pool.settings().minIdle() > 0) {
+            // the first sends find their sessions open; startup does not wait for the mail server
+            pool.warmUpInBackground();
+        }
         PipeliningSmtpProperties.Dsn dsn = properties.getDsn();
         if (!dsn.getNotify().isEmpty() || dsn.getRet() != null || dsn.isOrcpt()) {
             try {

@@ -229,7 +229,11 @@ public class PipeliningSmtpProperties {
         /** Most connections open at once; a batch is spread over up to this many. */
         private int maxConnections = 4;
 
-        /** Fewest idle connections kept open. */
+        /**
+         * Fewest idle connections kept open: opened in the background at startup (greeting, EHLO,
+         * STARTTLS, AUTH done before the first send; startup does not wait, a failure is one WARN)
+         * and kept by the pool's evictor, which runs every 30 s at most.
+         */
         private int minIdle;
 
         /** An idle connection is closed (QUIT) after this long unused. */
