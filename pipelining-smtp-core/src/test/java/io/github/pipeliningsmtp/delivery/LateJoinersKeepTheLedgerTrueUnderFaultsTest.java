@@ -174,7 +174,7 @@ class LateJoinersKeepTheLedgerTrueUnderFaultsTest {
                     }
                     return List.of("550 5.7.1 content refused");
                 }).build());
-        OutgoingMessage refusedContent = ClientFixtures.message(sender(1), "refuse-content", ClientFixtures.rcpt(1));
+        OutgoingMessage refusedContent = ClientFixtures.message(sender(1), 300, "refuse-content-1@example.net");
         try (SmtpConnectionPool pool = pool(b -> b); BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
             deliveryRef.set(delivery);
             List<BatchDelivery.Pending> pending = firstThenLate(delivery, single(0), List.of(refusedContent));
@@ -401,6 +401,53 @@ class LateJoinersKeepTheLedgerTrueUnderFaultsTest {
         } finally {
             release.countDown();
             threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCutInABdatFlightOfLateJoinersLeavesNoMoreThanTheWindowUnknownAndResendsOnlyWhatWasNeverWritten()
+            throws Exception {
+        int window = 5;
+        AtomicBoolean first = new AtomicBoolean(true);
+        AtomicInteger endsOfData = new AtomicInteger();
+        server.enqueue(StandardSession.builder().chunking(true).bdatReply((s, line) -> {
+            if (first.getAndSet(false)) {
+                held.countDown();
+                release.await(10, TimeUnit.SECONDS);
+            }
+            return null;
+        }).endOfDataReply((s, content) -> {
+            if (endsOfData.incrementAndGet() == 8) {
+                // the seventh late joiner's LAST chunk was read; no reply, the connection ends
+                s.closeFin();
+                s.stallUntilClientCloses();
+                return List.of();
+            }
+            return null;
+        }).build());
+        server.setDefaultScript(StandardSession.builder().chunking(true).build());
+        SendingOptions options = SendingOptions.builder().chunking(true).maxMessagesInFlight(window).build();
+        List<OutgoingMessage> late = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            late.add(single(i));
+        }
+        try (SmtpConnectionPool pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(), options,
+                PoolSettings.builder().maxConnections(1).maxWait(Duration.ofSeconds(10)).build(), SmtpListener.NONE);
+             BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
+            List<BatchDelivery.Pending> pending = firstThenLate(delivery, single(0), late);
+            release.countDown();
+            List<MessageLedger> ledgers = ledgers(pending);
+            long unknown = ledgers.stream().filter(l -> l.status() == MessageStatus.UNKNOWN).count();
+            assertThat(unknown).as("UNKNOWN: %s", ledgers).isBetween(1L, (long) window);
+            assertThat(ledgers).allSatisfy(l -> assertThat(l.status()).as(l.toString())
+                    .isIn(MessageStatus.SUCCEEDED, MessageStatus.UNKNOWN));
+            for (MessageLedger l : ledgers) {
+                if (l.status() == MessageStatus.UNKNOWN) {
+                    assertThat(mailFroms().stream().filter(l.envelope().mailFrom()::equals))
+                            .as("an UNKNOWN one is never sent again").hasSizeLessThanOrEqualTo(1);
+                }
+            }
+            assertLedgerEqualsStore(ledgers);
         }
     }
 }
