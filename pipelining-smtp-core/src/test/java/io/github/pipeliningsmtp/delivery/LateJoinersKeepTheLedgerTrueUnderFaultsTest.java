@@ -450,4 +450,31 @@ class LateJoinersKeepTheLedgerTrueUnderFaultsTest {
             assertLedgerEqualsStore(ledgers);
         }
     }
+
+    @Test
+    void aLateJoinerRefusedAsTooManyRecipientsGetsTheRestSentInAnotherTransactionAndOneLedger() throws Exception {
+        // C19 variant A: no LIMITS, the server takes 3 RCPT TO per transaction and answers 452 4.5.3 to more
+        AtomicInteger inTransaction = new AtomicInteger();
+        server.setDefaultScript(StandardSession.builder().dataReply(holdingFirst())
+                .mailReply((s, a) -> {
+                    inTransaction.set(0);
+                    return null;
+                })
+                .rcptReply((s, a) -> inTransaction.incrementAndGet() > 3
+                        ? List.of("452 4.5.3 Too many recipients") : null).build());
+        List<String> many = new ArrayList<>();
+        for (int r = 0; r < 8; r++) {
+            many.add("m" + r + "@example.net");
+        }
+        OutgoingMessage wide = ClientFixtures.message(sender(1), 300, many.toArray(String[]::new));
+        try (SmtpConnectionPool pool = pool(b -> b); BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
+            List<BatchDelivery.Pending> pending = firstThenLate(delivery, single(0), List.of(wide, single(2)));
+            release.countDown();
+            List<MessageLedger> ledgers = ledgers(pending);
+            assertThat(ledgers).allSatisfy(l -> assertThat(l.status()).as(l.toString()).isEqualTo(MessageStatus.SUCCEEDED));
+            assertThat(ledgers.get(1).recipients()).extracting(RecipientResult::address).containsExactlyElementsOf(many);
+            assertThat(server.messages()).allSatisfy(m -> assertThat(m.recipients().size()).isLessThanOrEqualTo(3));
+            assertLedgerEqualsStore(ledgers);
+        }
+    }
 }
