@@ -477,4 +477,25 @@ class LateJoinersKeepTheLedgerTrueUnderFaultsTest {
             assertLedgerEqualsStore(ledgers);
         }
     }
+
+    @Test
+    void allOrNothingLateJoinersPartlyRefusedAreAbandonedAndTheNextIsStoredUnderItsOwnSender() throws Exception {
+        server.setDefaultScript(StandardSession.builder().keepTransactionAfterFailure(true).dataReply(holdingFirst())
+                .rcptReply((s, a) -> a.startsWith("refused") ? List.of("550 5.1.1 no such user") : null).build());
+        DeliveryOptions allOrNothing = new DeliveryOptions(io.github.pipeliningsmtp.client.DeliveryPolicy.ALL_OR_NOTHING, false);
+        try (SmtpConnectionPool pool = pool(b -> b); BatchDelivery delivery = new BatchDelivery(pool, allOrNothing)) {
+            List<BatchDelivery.Pending> pending = firstThenLate(delivery, single(0), List.of(
+                    ClientFixtures.message(sender(1), 300, ClientFixtures.rcpt(1), "refused-1@example.net"),
+                    single(2), single(3)));
+            release.countDown();
+            List<MessageLedger> ledgers = ledgers(pending);
+            assertThat(ledgers).extracting(MessageLedger::status).containsExactly(MessageStatus.SUCCEEDED,
+                    MessageStatus.FAILED, MessageStatus.SUCCEEDED, MessageStatus.SUCCEEDED);
+            assertThat(ledgers.get(1).recipients()).allSatisfy(r -> assertThat(r.status()).isEqualTo(RecipientStatus.FAILED));
+            assertLedgerEqualsStore(ledgers);
+            assertThat(server.messages()).extracting(StoredMessage::mailFrom)
+                    .containsExactlyInAnyOrder(sender(0), sender(2), sender(3));
+            assertThat(server.connectionCount()).isEqualTo(1);
+        }
+    }
 }
