@@ -221,6 +221,7 @@ final class FlightDispatcher implements AutoCloseable {
             s.result.complete(outcome);
             return outcome;
         }
+        long call;
         synchronized (lock) {
             if (s.state != Submission.State.IN_FLIGHT) {
                 return null; // done: its result is there
@@ -230,8 +231,11 @@ final class FlightDispatcher implements AutoCloseable {
             if (!lane.flight.stream().allMatch(x -> x.interrupted || x.state == Submission.State.DONE)) {
                 return unknown(s.messages);
             }
+            // under the lock that late joiners board under: none boards once the decision is taken
+            lane.stopped = true;
+            call = lane.call;
         }
-        lane.stop();
+        lane.stop(call);
         return null; // the flight ends within moments
     }
 
@@ -276,8 +280,14 @@ final class FlightDispatcher implements AutoCloseable {
         private final List<MessageLedger> answered = new ArrayList<>();
         /** Round trips of the call in progress already given to submissions completed early; guarded by the lock. */
         private long roundTripsGiven;
+        /** The connection of the call in progress, set and cleared under {@link #connectionGuard}. */
         private volatile SmtpConnection current;
+        /** Orders {@link #stop(long)}'s abort against the call's borrow and release of its connection. */
+        private final Object connectionGuard = new Object();
+        /** Set under the dispatcher's lock (cleared when a call is taken): the call in progress ends, takes no joiner. */
         private volatile boolean stopped;
+        /** Counts the calls this lane has taken; written under the dispatcher's lock. */
+        private volatile long call;
         /** The connection borrowed before the flight was taken, handed to the flight's first borrow. */
         private SmtpConnection held;
 
@@ -372,6 +382,7 @@ final class FlightDispatcher implements AutoCloseable {
                 collecting--;
                 flight = taken;
                 stopped = false;
+                call++;
                 spare = lanes < maxLanes && collecting < queue.size();
                 if (spare) {
                     lanes++;
@@ -618,12 +629,17 @@ final class FlightDispatcher implements AutoCloseable {
             }
         }
 
-        /** Every caller of the flight was interrupted: end it, and start nothing more for it. */
-        void stop() {
-            stopped = true;
-            SmtpConnection c = current;
-            if (c != null) {
-                c.abort(INTERRUPTED);
+        /**
+         * Every caller of call {@code which} was interrupted ({@link #stopped} already set): abort its
+         * connection, unless that call is over (a connection released and lent again, or the lane's
+         * next call, is never touched).
+         */
+        void stop(long which) {
+            synchronized (connectionGuard) {
+                SmtpConnection c = current;
+                if (c != null && call == which) {
+                    c.abort(INTERRUPTED);
+                }
             }
         }
 
@@ -634,7 +650,9 @@ final class FlightDispatcher implements AutoCloseable {
             if (c == null) {
                 c = pool.borrow();
             }
-            current = c;
+            synchronized (connectionGuard) {
+                current = c;
+            }
             if (stopped) {
                 c.abort(INTERRUPTED);
             }
@@ -643,7 +661,9 @@ final class FlightDispatcher implements AutoCloseable {
 
         @Override
         public void release(SmtpConnection connection) {
-            current = null;
+            synchronized (connectionGuard) {
+                current = null;
+            }
             pool.release(connection);
         }
 
