@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.delivery;
 
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -77,12 +78,9 @@ class SendAsyncTest {
         }).build());
     }
 
-    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(1);
-        }
-        assertThat(condition.getAsBoolean()).as("condition within 5 s").isTrue();
+    private static void awaitCondition(BooleanSupplier condition) {
+        Awaitility.await("condition within 5 s").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                .until(condition::getAsBoolean);
     }
 
     @Test

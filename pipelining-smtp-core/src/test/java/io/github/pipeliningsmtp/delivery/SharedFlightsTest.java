@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.delivery;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.MessageLedger;
@@ -83,10 +85,13 @@ class SharedFlightsTest {
         });
     }
 
-    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(1);
+    /** Waits up to 5 s for the condition; inside a server's script, so it goes on either way (the test asserts). */
+    private static void awaitCondition(BooleanSupplier condition) {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException timedOut) {
+            // the assertions after the flight say what did not happen
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.faults;
 
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
@@ -219,11 +220,8 @@ class FaultSweepIT {
                 MessageContent.of(content.getBytes(StandardCharsets.US_ASCII)));
     }
 
-    private static void awaitRelayIdle(CuttingRelay relay) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (relay.openConnections() > 0 && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        assertThat(relay.openConnections()).as("relay connections still open").isZero();
+    private static void awaitRelayIdle(CuttingRelay relay) {
+        Awaitility.await("relay connections closed").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> relay.openConnections() == 0);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import org.awaitility.Awaitility;
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.client.SendingOptions;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -422,12 +423,8 @@ class CloseInterruptAndConcurrencyLoseNothingTest {
     }
 
     /** Polls a condition with a 5 s deadline (a state change with no event to wait on). */
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(end);
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+        Awaitility.await("condition within 5 s").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                .until(condition::getAsBoolean);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.sender;
 
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
@@ -20,11 +21,8 @@ class MinIdleConnectionsOpenAtStartupTest {
             Senders.runner(server.port(), "smtp.pipelining.pool.min-idle=2").run(context -> {
                 server.awaitConnectionCount(2, Duration.ofSeconds(10));
                 PipelinedMailSender sender = context.getBean(PipelinedMailSender.class);
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (sender.pool().idle() < 2 && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-                assertThat(sender.pool().idle()).isEqualTo(2);
+                Awaitility.await("2 idle connections").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(1)).until(() -> sender.pool().idle() == 2);
                 sender.send(Senders.message(sender, "rcpt-1@example.net"));
                 assertThat(server.connectionCount()).isEqualTo(2);
             });
