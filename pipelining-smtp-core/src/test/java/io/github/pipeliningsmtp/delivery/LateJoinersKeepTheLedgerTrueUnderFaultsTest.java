@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.delivery;
 
+import static io.github.pipeliningsmtp.delivery.LateJoinerSends.sender;
+import static io.github.pipeliningsmtp.delivery.LateJoinerSends.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.MessageLedger;
@@ -68,24 +70,10 @@ class LateJoinersKeepTheLedgerTrueUnderFaultsTest {
         };
     }
 
-    private static String sender(int i) {
-        return "sender-" + i + "@example.com";
-    }
-
-    private static OutgoingMessage single(int i) {
-        return ClientFixtures.message(sender(i), 300, ClientFixtures.rcpt(i));
-    }
-
     private List<BatchDelivery.Pending> firstThenLate(BatchDelivery delivery, OutgoingMessage first,
                                                       List<OutgoingMessage> late) throws Exception {
-        List<BatchDelivery.Pending> pending = new ArrayList<>();
-        pending.add(delivery.submit(List.of(first)));
-        assertThat(held.await(5, TimeUnit.SECONDS)).as("the first caller's flight reached the server").isTrue();
-        for (OutgoingMessage m : late) {
-            pending.add(delivery.submit(List.of(m)));
-        }
-        assertThat(delivery.load().queued()).as("the late joiners are queued").isEqualTo(late.size());
-        return pending;
+        return LateJoinerSends.behindHeldFirst(delivery, first, late, held,
+                "the first caller's flight reached the server");
     }
 
     private static List<MessageLedger> ledgers(List<BatchDelivery.Pending> pending) throws Exception {

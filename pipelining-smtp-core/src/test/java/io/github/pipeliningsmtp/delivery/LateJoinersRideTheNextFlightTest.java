@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.delivery;
 
+import static io.github.pipeliningsmtp.delivery.LateJoinerSends.sender;
+import static io.github.pipeliningsmtp.delivery.LateJoinerSends.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.MessageLedger;
@@ -83,24 +85,11 @@ class LateJoinersRideTheNextFlightTest {
         };
     }
 
-    private static String sender(int i) {
-        return "sender-" + i + "@example.com";
-    }
-
-    private static OutgoingMessage single(int i) {
-        return ClientFixtures.message(sender(i), 300, ClientFixtures.rcpt(i));
-    }
-
     /** Sends {@code first} alone, then, while its first flight waits for DATA's reply, queues the others. */
     private List<BatchDelivery.Outcome> lateJoiners(BatchDelivery delivery, OutgoingMessage first,
                                                     List<OutgoingMessage> late) throws Exception {
-        List<BatchDelivery.Pending> pending = new ArrayList<>();
-        pending.add(delivery.submit(List.of(first)));
-        assertThat(inData.await(5, TimeUnit.SECONDS)).as("the first caller's DATA reached the server").isTrue();
-        for (OutgoingMessage m : late) {
-            pending.add(delivery.submit(List.of(m)));
-        }
-        assertThat(delivery.load().queued()).as("the late joiners are queued").isEqualTo(late.size());
+        List<BatchDelivery.Pending> pending = LateJoinerSends.behindHeldFirst(delivery, first, late, inData,
+                "the first caller's DATA reached the server");
         release.countDown();
         List<BatchDelivery.Outcome> outcomes = new ArrayList<>();
         for (BatchDelivery.Pending p : pending) {
