@@ -9,7 +9,6 @@ import io.vertx.ext.mail.StartTLSOptions;
 import jakarta.mail.internet.MimeMessage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
@@ -126,12 +125,7 @@ final class ConcurrentSingles implements Contender {
         AutoCloseable close;
         switch (kind) {
             case SPRING -> {
-                JavaMailSenderImpl sender = new JavaMailSenderImpl();
-                sender.setHost(host);
-                sender.setPort(port);
-                sender.setProtocol("smtp");
-                sender.setDefaultEncoding("UTF-8");
-                sender.setJavaMailProperties(new Properties());
+                JavaMailSenderImpl sender = SpringContender.sender(host, port);
                 MimeMessage[] messages = new MimeMessage[n];
                 for (int i = 0; i < n; i++) {
                     messages[i] = Messages.fill(sender.createMimeMessage(), i, recipients);

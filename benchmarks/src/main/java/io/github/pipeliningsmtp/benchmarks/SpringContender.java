@@ -24,14 +24,20 @@ final class SpringContender implements Contender {
         return 1;
     }
 
-    @Override
-    public Batch prepare(String host, int port, int n, List<String> recipients) throws Exception {
+    /** Spring's sender as an application configures it for a plain SMTP server: no properties of its own. */
+    static JavaMailSenderImpl sender(String host, int port) {
         JavaMailSenderImpl sender = new JavaMailSenderImpl();
         sender.setHost(host);
         sender.setPort(port);
         sender.setProtocol("smtp");
         sender.setDefaultEncoding("UTF-8");
         sender.setJavaMailProperties(new Properties());
+        return sender;
+    }
+
+    @Override
+    public Batch prepare(String host, int port, int n, List<String> recipients) throws Exception {
+        JavaMailSenderImpl sender = sender(host, port);
         MimeMessage[] messages = new MimeMessage[n];
         for (int i = 0; i < n; i++) {
             messages[i] = Messages.fill(sender.createMimeMessage(), i, recipients);
