@@ -1,5 +1,7 @@
 package io.github.pipeliningsmtp.delivery;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
@@ -220,20 +222,23 @@ class InterruptedDataSendTest {
         }
     }
 
-    private static boolean writerOrSendThreadsBusy() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            boolean busy = Thread.getAllStackTraces().entrySet().stream()
-                    .filter(e -> e.getKey().getName().startsWith("smtp-pipelining-writer")
-                            || e.getKey().getName().startsWith("smtp-pipelining-send")
-                            || e.getKey().getName().equals("interrupted-sender"))
-                    .anyMatch(e -> Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().contains("write")
-                            || f.getMethodName().contains("deliver")));
-            if (!busy) {
-                return false;
-            }
-            Thread.sleep(50);
+    /** Whether a writer or send thread is still writing or delivering after 2 s of looking every 50 ms. */
+    private static boolean writerOrSendThreadsBusy() {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !busyNow());
+            return false;
+        } catch (ConditionTimeoutException stillBusy) {
+            return true;
         }
-        return true;
+    }
+
+    private static boolean busyNow() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().startsWith("smtp-pipelining-writer")
+                        || e.getKey().getName().startsWith("smtp-pipelining-send")
+                        || e.getKey().getName().equals("interrupted-sender"))
+                .anyMatch(e -> Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().contains("write")
+                        || f.getMethodName().contains("deliver")));
     }
 }
