@@ -75,7 +75,7 @@ public final class PipeliningSmtpAutoConfiguration {
             // the first sends find their sessions open; startup does not wait for the mail server
             pool.warmUpInBackground();
         }
-        PipeliningSmtpProperties.Dsn dsn = properties.getDsn();
+        DsnProperties dsn = properties.getDsn();
         if (!dsn.getNotify().isEmpty() || dsn.getRet() != null || dsn.isOrcpt()) {
             try {
                 sender.setDefaultDsn(new DsnOptions(java.util.Set.copyOf(dsn.getNotify()), dsn.getRet(), null,

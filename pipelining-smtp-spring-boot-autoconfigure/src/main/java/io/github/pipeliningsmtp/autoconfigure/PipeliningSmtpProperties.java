@@ -124,7 +124,8 @@ public class PipeliningSmtpProperties {
     private Duration shutdownTimeout = Duration.ofSeconds(10);
 
     /** The connection pool. */
-    private final Pool pool = new Pool();
+    @NestedConfigurationProperty
+    private final PoolProperties pool = new PoolProperties();
 
     /**
      * A relay's documented limits as defaults for the pool, the rate and the recipients per
@@ -137,173 +138,16 @@ public class PipeliningSmtpProperties {
     private final RateProperties rate = new RateProperties();
 
     /** Default delivery status notification requests (RFC 3461), sent when the server advertises DSN. */
-    private final Dsn dsn = new Dsn();
+    @NestedConfigurationProperty
+    private final DsnProperties dsn = new DsnProperties();
 
     /** XOAUTH2 access tokens from a Spring Security OAuth2 client registration. */
     @NestedConfigurationProperty
     private OAuth2Properties oauth2 = new OAuth2Properties();
 
-    /** Default DSN requests; an Angus SMTPMessage's own notify/return options override them. */
-    public static class Dsn {
-
-        /** When to notify: never, or any of success, failure, delay; the server's default when empty. */
-        private java.util.List<io.github.pipeliningsmtp.client.DsnOptions.Notify> notify = new java.util.ArrayList<>();
-
-        /** What a DSN returns: full or hdrs; the server's default when unset. */
-        private io.github.pipeliningsmtp.client.DsnOptions.Ret ret;
-
-        /** Whether to send each recipient's address as ORCPT. */
-        private boolean orcpt;
-
-        public java.util.List<io.github.pipeliningsmtp.client.DsnOptions.Notify> getNotify() {
-            return notify;
-        }
-
-        public void setNotify(java.util.List<io.github.pipeliningsmtp.client.DsnOptions.Notify> notify) {
-            this.notify = notify;
-        }
-
-        public io.github.pipeliningsmtp.client.DsnOptions.Ret getRet() {
-            return ret;
-        }
-
-        public void setRet(io.github.pipeliningsmtp.client.DsnOptions.Ret ret) {
-            this.ret = ret;
-        }
-
-        public boolean isOrcpt() {
-            return orcpt;
-        }
-
-        public void setOrcpt(boolean orcpt) {
-            this.orcpt = orcpt;
-        }
-    }
-
     /** The Actuator health check. */
-    private final Health health = new Health();
-
-    /** Settings of the health indicator (management.health.smtp-pipelining.enabled switches it off). */
-    public static class Health {
-
-        /** Report OUT_OF_SERVICE instead of UP when the server does not advertise PIPELINING. */
-        private boolean requirePipelining;
-
-        /** How long a check's result is reused, so frequent probes do not open a connection each. */
-        private Duration cacheTime = Duration.ofSeconds(30);
-
-        /**
-         * Longest one whole check may take (connect, greeting, EHLO, STARTTLS); past it the component
-         * is DOWN, so a readiness probe never waits for the sender's own timeouts.
-         */
-        private Duration timeout = Duration.ofSeconds(3);
-
-        public Duration getTimeout() {
-            return timeout;
-        }
-
-        public void setTimeout(Duration timeout) {
-            this.timeout = timeout;
-        }
-
-        public boolean isRequirePipelining() {
-            return requirePipelining;
-        }
-
-        public void setRequirePipelining(boolean requirePipelining) {
-            this.requirePipelining = requirePipelining;
-        }
-
-        public Duration getCacheTime() {
-            return cacheTime;
-        }
-
-        public void setCacheTime(Duration cacheTime) {
-            this.cacheTime = cacheTime;
-        }
-    }
-
-    /** Settings of the connection pool. */
-    public static class Pool {
-
-        /** Most connections open at once; a batch is spread over up to this many. */
-        private int maxConnections = 4;
-
-        /**
-         * Fewest idle connections kept open: opened in the background at startup (greeting, EHLO,
-         * STARTTLS, AUTH done before the first send; startup does not wait, a failure is one WARN)
-         * and kept by the pool's evictor, which runs every 30 s at most.
-         */
-        private int minIdle;
-
-        /** An idle connection is closed (QUIT) after this long unused. */
-        private Duration maxIdleTime = Duration.ofSeconds(60);
-
-        /** Longest a send waits for a free connection before failing. */
-        private Duration maxWait = Duration.ofSeconds(30);
-
-        /** A connection is retired after this many messages; 0 for no limit. */
-        private int maxMessagesPerConnection = 1000;
-
-        /** A connection is retired once this old; 0 for no limit. */
-        private Duration maxConnectionAge = Duration.ofMinutes(10);
-
-        /** Fewer connections in use when the server refuses for concurrency. */
-        @NestedConfigurationProperty
-        private final AdaptiveConcurrencyProperties adaptiveConcurrency = new AdaptiveConcurrencyProperties();
-
-        public AdaptiveConcurrencyProperties getAdaptiveConcurrency() {
-            return adaptiveConcurrency;
-        }
-
-        public int getMaxConnections() {
-            return maxConnections;
-        }
-
-        public void setMaxConnections(int maxConnections) {
-            this.maxConnections = maxConnections;
-        }
-
-        public int getMinIdle() {
-            return minIdle;
-        }
-
-        public void setMinIdle(int minIdle) {
-            this.minIdle = minIdle;
-        }
-
-        public Duration getMaxIdleTime() {
-            return maxIdleTime;
-        }
-
-        public void setMaxIdleTime(Duration maxIdleTime) {
-            this.maxIdleTime = maxIdleTime;
-        }
-
-        public Duration getMaxWait() {
-            return maxWait;
-        }
-
-        public void setMaxWait(Duration maxWait) {
-            this.maxWait = maxWait;
-        }
-
-        public int getMaxMessagesPerConnection() {
-            return maxMessagesPerConnection;
-        }
-
-        public void setMaxMessagesPerConnection(int maxMessagesPerConnection) {
-            this.maxMessagesPerConnection = maxMessagesPerConnection;
-        }
-
-        public Duration getMaxConnectionAge() {
-            return maxConnectionAge;
-        }
-
-        public void setMaxConnectionAge(Duration maxConnectionAge) {
-            this.maxConnectionAge = maxConnectionAge;
-        }
-    }
+    @NestedConfigurationProperty
+    private final HealthProperties health = new HealthProperties();
 
     public String getHost() {
         return host;
@@ -501,7 +345,7 @@ public class PipeliningSmtpProperties {
         return rate;
     }
 
-    public Pool getPool() {
+    public PoolProperties getPool() {
         return pool;
     }
 
@@ -513,11 +357,11 @@ public class PipeliningSmtpProperties {
         return retry;
     }
 
-    public Health getHealth() {
+    public HealthProperties getHealth() {
         return health;
     }
 
-    public Dsn getDsn() {
+    public DsnProperties getDsn() {
         return dsn;
     }
 

@@ -87,7 +87,7 @@ final class SettingsMapper {
         };
     }
 
-    static PoolSettings pool(PipeliningSmtpProperties.Pool p) {
+    static PoolSettings pool(PoolProperties p) {
         PoolSettings.Builder b = PoolSettings.builder();
         set("pool.max-connections", p.getMaxConnections(), b::maxConnections);
         set("pool.min-idle", p.getMinIdle(), b::minIdle);
@@ -145,7 +145,7 @@ final class SettingsMapper {
         if (profile == null) {
             return;
         }
-        PipeliningSmtpProperties.Pool pool = p.getPool();
+        PoolProperties pool = p.getPool();
         RateProperties rate = p.getRate();
         if (profile.maxConnections != null && !bound.test("pool.max-connections")) {
             pool.setMaxConnections(profile.maxConnections);

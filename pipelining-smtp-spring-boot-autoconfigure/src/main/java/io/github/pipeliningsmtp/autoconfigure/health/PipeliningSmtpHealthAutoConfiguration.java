@@ -1,5 +1,6 @@
 package io.github.pipeliningsmtp.autoconfigure.health;
 
+import io.github.pipeliningsmtp.autoconfigure.HealthProperties;
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpProperties;
 import io.github.pipeliningsmtp.pacing.SendRateLimit;
@@ -30,7 +31,7 @@ public final class PipeliningSmtpHealthAutoConfiguration {
     PipeliningSmtpHealthIndicator smtpPipeliningHealthIndicator(PipelinedMailSender sender,
                                                                 PipeliningSmtpProperties properties,
                                                                 ObjectProvider<SendRateLimit> rateLimit) {
-        PipeliningSmtpProperties.Health health = properties.getHealth();
+        HealthProperties health = properties.getHealth();
         try {
             return new PipeliningSmtpHealthIndicator(sender.pool().connectionSettings(), health.isRequirePipelining(),
                     health.getCacheTime(), health.getTimeout(), Clock.systemUTC(),
