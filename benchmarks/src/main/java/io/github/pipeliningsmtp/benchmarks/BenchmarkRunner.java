@@ -527,6 +527,13 @@ public final class BenchmarkRunner {
         check("BDAT, sink, 50 ms, 1000 messages: >= 0.5 of the link's limit", b.limitRatio >= 0.5 && b.messages == 1000,
                 fmt("%.2f (%.0f msg/s, %d messages, %.3f round trips/msg)", b.limitRatio, b.perSecond, b.messages,
                         b.roundTripsPerMessage));
+        // the limit under the UNKNOWN bound: at most MAX_MESSAGES_IN_FLIGHT messages with replies
+        // unread means at most that many answered per round trip (Little's law), plus the set-up
+        int w = PipelinedContender.MAX_MESSAGES_IN_FLIGHT;
+        double windowLimit = ((b.messages + w - 1) / w + 2) * 50 / 1000.0;
+        verdicts.add(fmt("INFO BDAT, sink, 50 ms, %d messages: %.2f of the limit with at most %d messages in flight"
+                + " ((%d / %d + 2) round trips = %.2f s; no target)", b.messages, windowLimit / b.seconds, w,
+                b.messages, w, windowLimit));
         if (postfix == null) {
             check("Postfix rows (concurrent singles and CPU per message)", false, "Postfix not running");
             return;
