@@ -12,6 +12,8 @@ import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testkit.ClientFixtures;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +125,7 @@ class UnexpectedReplyIsNeverADeliveryTest {
     /** An unsolicited 421 arrives on the idle pooled connection, then FIN; the next send is delivered once. */
     @Test
     void unsolicited421BeforeMailOnAReusedConnection() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
         server.enqueue(s -> {
             greet(s, ClientFixtures.D_EHLO);
             for (int i = 0; i < 3; i++) {
@@ -135,13 +138,15 @@ class UnexpectedReplyIsNeverADeliveryTest {
             s.pause(Duration.ofMillis(100));
             s.reply("421 4.4.2 mail.example.com Error: timeout exceeded");
             s.closeFin();
+            closed.countDown();
         });
         server.setDefaultScript(new StandardSession());
         pool = new SmtpConnectionPool(ClientFixtures.settings(server).build(),
                 PoolSettings.builder().maxConnections(1).maxIdleTime(Duration.ofSeconds(120)).build());
         PooledDelivery delivery = new PooledDelivery(pool);
         delivery.deliver(List.of(ClientFixtures.message(300, rcpt(1))), DeliveryPolicy.PARTIAL);
-        Thread.sleep(300);
+        // the 421 and the FIN are on the idle connection before the next send borrows it
+        assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
         MessageLedger second = delivery.deliver(List.of(ClientFixtures.message(300, rcpt(2))), DeliveryPolicy.PARTIAL)
                 .ledgers().get(0);
         assertThat(second.status()).as(second.toString()).isEqualTo(MessageStatus.SUCCEEDED);
