@@ -2,25 +2,17 @@ package io.github.pipeliningsmtp.delivery;
 
 import io.github.pipeliningsmtp.client.ConnectionSettings;
 import io.github.pipeliningsmtp.client.DsnOptions;
-import io.github.pipeliningsmtp.client.Envelope;
-import io.github.pipeliningsmtp.client.MessageContent;
 import io.github.pipeliningsmtp.client.MessageLedger;
-import io.github.pipeliningsmtp.client.OutgoingMessage;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.client.SendingOptions;
-import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.client.SmtpListener;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
-import io.github.pipeliningsmtp.protocol.SmtpStep;
-import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -202,7 +194,7 @@ public final class SmtpMailer implements AutoCloseable {
      */
     public SendReport send(List<?> originals, List<MimeMessage> messages, ProgressListener progress) {
         long start = System.nanoTime();
-        Prepared prepared = prepare(messages);
+        PreparedMessages prepared = prepare(messages);
         ProgressListener offset = progress == ProgressListener.NONE ? progress : p -> progress.progressed(
                 new SendProgress(p.messagesDone() + prepared.unprepared, messages.size(), p.succeeded(),
                         p.failed() + prepared.unpreparedRecipients, p.unknown()));
@@ -250,7 +242,7 @@ public final class SmtpMailer implements AutoCloseable {
             return CompletableFuture.failedFuture(new RejectedExecutionException("sendAsync refused: "
                     + asyncMaxPending + " calls are already accepted and not yet completed (async max pending)"));
         }
-        AsyncSend send = new AsyncSend(List.copyOf(originals), List.copyOf(messages));
+        AsyncSend send = new AsyncSend(this, retrying, delivery, async, List.copyOf(originals), List.copyOf(messages));
         send.whenComplete((r, e) -> asyncPermits.release());
         try {
             async.execute(send::run);
@@ -265,44 +257,14 @@ public final class SmtpMailer implements AutoCloseable {
         return delivery.load();
     }
 
-    /** The messages of a call that could be prepared, and what became of those that could not. */
-    private final class Prepared {
-        final List<OutgoingMessage> outgoing;
-        final List<Integer> index;
-        final Exception[] errors;
-        final MessageLedger[] unpreparedLedgers;
-        final List<MimeMessage> messages;
-        int unprepared;
-        long unpreparedRecipients;
-
-        Prepared(List<MimeMessage> messages) {
-            int n = messages.size();
-            this.messages = messages;
-            this.errors = new Exception[n];
-            this.unpreparedLedgers = new MessageLedger[n];
-            this.outgoing = new ArrayList<>(n);
-            this.index = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                try {
-                    outgoing.add(prepare(messages.get(i)));
-                    index.add(i);
-                } catch (MessagingException | IllegalArgumentException e) {
-                    errors[i] = new MessagePreparationException(e);
-                    // not prepared: its recipients, if it has any, are in the ledger as FAILED (LOCAL)
-                    unpreparedLedgers[i] = unpreparedLedger(messages.get(i), errors[i]);
-                    unprepared++;
-                    unpreparedRecipients += unpreparedLedgers[i] == null ? 0 : unpreparedLedgers[i].recipients().size();
-                }
-            }
-        }
+    /** Prepares the messages of a call (see the class comment), with the default DSN options as they are now. */
+    PreparedMessages prepare(List<MimeMessage> messages) {
+        return new PreparedMessages(messages, () -> defaultDsn);
     }
 
-    private Prepared prepare(List<MimeMessage> messages) {
-        return new Prepared(messages);
-    }
-
-    private SendReport report(List<?> originals, Prepared prepared, BatchDelivery.Outcome outcome, Duration waited,
-                              long start) {
+    /** The report of a call, logged and told to the listener; {@code start}: its {@link System#nanoTime()}. */
+    SendReport report(List<?> originals, PreparedMessages prepared, BatchDelivery.Outcome outcome, Duration waited,
+                      long start) {
         int n = prepared.messages.size();
         MessageLedger[] ledgers = prepared.unpreparedLedgers.clone();
         for (int k = 0; k < prepared.index.size(); k++) {
@@ -321,116 +283,6 @@ public final class SmtpMailer implements AutoCloseable {
         BatchLog.completed(report, elapsed);
         listener.batchCompleted(report, elapsed);
         return report;
-    }
-
-    /** The future of one {@link #sendAsync} call; {@link #cancel} only while nothing of it can be written. */
-    private final class AsyncSend extends CompletableFuture<SendReport> {
-        private final List<?> originals;
-        private final List<MimeMessage> messages;
-        private final Object guard = new Object();
-        private BatchDelivery.Pending pending;
-        private boolean sending;
-
-        AsyncSend(List<?> originals, List<MimeMessage> messages) {
-            this.originals = originals;
-            this.messages = messages;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            synchronized (guard) {
-                if (isDone() || sending || (pending != null && !pending.withdraw())) {
-                    return false;
-                }
-                return super.cancel(mayInterruptIfRunning);
-            }
-        }
-
-        void run() {
-            try {
-                long start = System.nanoTime();
-                if (isDone()) {
-                    return; // cancelled while waiting for the executor
-                }
-                Prepared prepared = prepare(messages);
-                // with automatic retry the send waits on this thread for its retries; without, small
-                // sends go to the shared flights and no thread waits for them
-                BatchDelivery.Pending queued = retrying.policy().enabled() ? null : delivery.submit(prepared.outgoing);
-                synchronized (guard) {
-                    if (isDone()) {
-                        if (queued != null) {
-                            queued.withdraw();
-                        }
-                        return;
-                    }
-                    if (queued == null) {
-                        sending = true;
-                    } else {
-                        pending = queued;
-                    }
-                }
-                if (queued == null) {
-                    RetryingDelivery.Outcome outcome = retrying.deliver(prepared.outgoing);
-                    complete(report(originals, prepared, outcome.batch(), outcome.waited(), start));
-                    return;
-                }
-                queued.outcome().whenComplete((outcome, failure) -> {
-                    Runnable finish = () -> {
-                        try {
-                            if (failure != null) {
-                                completeExceptionally(failure);
-                            } else {
-                                complete(report(originals, prepared, outcome, Duration.ZERO, start));
-                            }
-                        } catch (RuntimeException | Error e) {
-                            completeExceptionally(e);
-                        }
-                    };
-                    try {
-                        async.execute(finish);
-                    } catch (RejectedExecutionException closed) {
-                        finish.run();
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                completeExceptionally(e);
-            }
-        }
-    }
-
-    private OutgoingMessage prepare(MimeMessage message) throws MessagingException {
-        if (message.getSentDate() == null) {
-            message.setSentDate(new Date());
-        }
-        String messageId = message.getMessageID();
-        message.saveChanges();
-        if (messageId != null) {
-            message.setHeader("Message-ID", messageId);
-        }
-        Envelope envelope = MimeEnvelopes.of(message);
-        return new OutgoingMessage(envelope, MessageContent.of(message), MimeEnvelopes.dsn(message, defaultDsn));
-    }
-
-    private static MessageLedger unpreparedLedger(MimeMessage message, Exception error) {
-        try {
-            List<String> recipients = new ArrayList<>();
-            for (String header : new String[] {"To", "Cc", "Bcc"}) {
-                String value = message.getHeader(header, ",");
-                if (value != null) {
-                    // not strict: a header that failed preparation may not parse strictly
-                    for (InternetAddress a : InternetAddress.parseHeader(value, false)) {
-                        recipients.add(a.getAddress());
-                    }
-                }
-            }
-            if (recipients.isEmpty()) {
-                return null;
-            }
-            return MessageLedger.notSent(new Envelope("", recipients), SmtpError.local(SmtpStep.MAIL_FROM,
-                    "not sent: the message could not be prepared: " + error.getCause().getMessage(), error));
-        } catch (MessagingException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** Waits up to the shutdown timeout for sends in progress, then QUITs every connection. */

@@ -29,7 +29,7 @@ final class Submission {
     final CompletableFuture<BatchDelivery.Outcome> result = new CompletableFuture<>();
     State state = State.QUEUED;
     /** The flight it is in, while IN_FLIGHT. */
-    FlightDispatcher.Lane lane;
+    Lane lane;
     /** Its caller was interrupted while it was in a flight. */
     boolean interrupted;
     /** The timer that withdraws it at the deadline, cancelled once a lane takes it. */
