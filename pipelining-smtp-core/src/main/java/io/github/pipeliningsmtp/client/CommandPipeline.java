@@ -5,24 +5,15 @@ import io.github.pipeliningsmtp.protocol.SmtpReply;
 import io.github.pipeliningsmtp.protocol.SmtpStep;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Executes flights on one connection: writes every step, then pairs replies with steps by counting,
  * in order (RFC 2920 §3.1), reading every status even after an error. Large flights and content
  * are written by a writer thread while this thread reads, so a server that blocks writing its
  * replies never deadlocks the client (RFC 2920 §3.2); a write that makes no progress for the
- * command timeout aborts the connection.
+ * command timeout aborts the connection ({@link FlightWriting}).
  *
  * <p>A 421 reply, a timeout, an I/O or protocol error, a local content failure, or a reply that a
  * handler finds out of step with the client's model of the server ends the connection: the step
@@ -37,7 +28,8 @@ final class CommandPipeline {
     private final SmtpListener events;
     private long roundTrips;
     private long commandsSent;
-    private Future<?> currentWriter;
+    /** The writing of the flight being executed, null between flights. */
+    private FlightWriting currentWrite;
     private FlightWindow currentWindow;
 
     CommandPipeline(Wire wire, Duration writeStallTimeout, SmtpListener events) {
@@ -98,85 +90,28 @@ final class CommandPipeline {
                             + " (before " + first.display() + "): the server does not wait for commands, so its"
                             + " replies cannot be paired with them; connection aborted")));
         }
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Void>[] written = new CompletableFuture[steps.size()];
-        for (int i = 0; i < written.length; i++) {
-            written[i] = new CompletableFuture<>();
-        }
-        @SuppressWarnings("unchecked")
-        BlockingQueue<Object>[] chunks = new BlockingQueue[steps.size()];
-        for (int i = 0; i < chunks.length; i++) {
-            chunks[i] = steps.get(i).isChunked() ? new LinkedBlockingQueue<>() : null;
-        }
+        FlightWriting writing = new FlightWriting(wire, writeStallTimeout, steps);
         roundTrips++;
         commandsSent += flight.commandCount();
         events.roundTrip();
-        Future<?> writer = null;
-        if (flight.writeInline()) {
-            try {
-                FlightWriter.writeAll(wire.out(), steps, written, chunks);
-            } catch (Exception e) {
-                Flight.Step first = steps.get(0);
-                return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), wire.explain(e)));
-            }
-        } else if (flight.writeInlineWatched()) {
-            long deadline = contentDeadline(steps);
-            try (WriteWatchdog watchdog = WriteWatchdog.watch(wire, writeStallTimeout.toMillis(), deadline)) {
-                try {
-                    FlightWriter.writeAll(wire.out(), steps, written, chunks);
-                } catch (Exception | Error e) {
-                    Throwable cause = watchdog.deadlinePassed() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT,
-                            "DATA (content)", "content not written within " + deadline + " ms (the end-of-data"
-                            + " deadline): the server reads too slowly", new SocketTimeoutException())
-                            : watchdog.fired() ? new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)",
-                            "no content written for "
-                            + writeStallTimeout.toMillis() + " ms: the server stopped reading", new SocketTimeoutException())
-                            : wire.explain(e);
-                    // the reader finds this on the content step, or reads the replies already sent
-                    for (CompletableFuture<Void> f : written) {
-                        f.completeExceptionally(cause);
-                    }
-                }
-            }
-        } else {
-            FlightWindow window = flight.window();
-            writer = WriterThreads.EXECUTOR.submit(() -> {
-                try {
-                    FlightWriter.writeAll(wire.out(), steps, written, chunks, window);
-                } catch (Exception | Error e) {
-                    // the reader sees this on the content step it awaits, or reads EOF/reset itself,
-                    // after the replies already received (a 421 must not be lost to an abort here)
-                    for (CompletableFuture<Void> f : written) {
-                        f.completeExceptionally(e);
-                    }
-                    for (BlockingQueue<Object> q : chunks) {
-                        if (q != null) {
-                            q.add(e);
-                        }
-                    }
-                    if (!(e instanceof IOException)) {
-                        // content that could not be produced: the server must never see an end of
-                        // it, and the reader may be waiting for replies to commands still buffered
-                        wire.abort();
-                    }
-                }
-            });
+        Exception notWritten = writing.start(flight);
+        if (notWritten != null) {
+            Flight.Step first = steps.get(0);
+            return fail(steps, 0, SmtpError.ofConnection(first.step(), first.display(), wire.explain(notWritten)));
         }
-        currentWriter = writer;
+        currentWrite = writing;
         currentWindow = flight.window();
         FlightOutcome outcome;
         try {
-            outcome = readAll(steps, written, chunks);
+            outcome = readAll(steps, writing);
         } catch (RuntimeException | Error e) {
             abandon();
             throw e;
         } finally {
             closeWindow();
-            currentWriter = null;
+            currentWrite = null;
         }
-        if (writer != null) {
-            awaitWriter(writer);
-        }
+        writing.awaitEnd();
         if (flight.window() != null) {
             // every time the writer waited for its window's turn, it waited for replies: a round trip
             for (int i = flight.window().stalls(); i > 0; i--) {
@@ -192,26 +127,11 @@ final class CommandPipeline {
         return outcome;
     }
 
-    /**
-     * How long the content of a flight may take to write, however steadily it progresses: the
-     * end-of-data deadline (the content step's reply timeout, the data timeout).
-     */
-    private static long contentDeadline(List<Flight.Step> steps) {
-        long deadline = 0;
-        for (Flight.Step step : steps) {
-            if (step.content() != null && step.timeout() != null) {
-                deadline = Math.max(deadline, step.timeout().toMillis());
-            }
-        }
-        return deadline;
-    }
-
-    private FlightOutcome readAll(List<Flight.Step> steps, CompletableFuture<Void>[] written,
-                            BlockingQueue<Object>[] chunks) {
+    private FlightOutcome readAll(List<Flight.Step> steps, FlightWriting writing) {
         for (int i = 0; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
             if (step.isChunked()) {
-                FlightOutcome chunked = readChunks(steps, i, chunks[i]);
+                FlightOutcome chunked = readChunks(steps, i, writing);
                 if (!chunked.completed()) {
                     return chunked;
                 }
@@ -223,11 +143,11 @@ final class CommandPipeline {
             SmtpReply reply;
             try {
                 if (step.content() != null) {
-                    awaitWritten(written[i], step.timeout());
+                    writing.awaitWritten(i, step.timeout());
                 }
                 reply = wire.readReply(step.step(), step.display(), step.timeout());
             } catch (IOException e) {
-                SmtpError error = errorFor(step, written[i], e);
+                SmtpError error = writing.errorFor(i, e);
                 // a reply the server sent before the connection broke (a 421 after the 354, say) is
                 // the real cause: it must not be hidden behind the write error (docs/fault-kinds.md#service-closing-mid-group)
                 SmtpReply sent = error.type() == FailureType.LOCAL ? null : wire.bufferedReply();
@@ -277,7 +197,7 @@ final class CommandPipeline {
     }
 
     /** The replies of one message's BDAT chunks, as the writer reports each chunk written. */
-    private FlightOutcome readChunks(List<Flight.Step> steps, int index, BlockingQueue<Object> queue) {
+    private FlightOutcome readChunks(List<Flight.Step> steps, int index, FlightWriting writing) {
         Flight.Step step = steps.get(index);
         ChunkHandler handler = (ChunkHandler) step.handler();
         String awaited = "BDAT (content)";
@@ -285,11 +205,11 @@ final class CommandPipeline {
             SmtpReply reply;
             FlightWriter.ChunkWritten chunk;
             try {
-                chunk = nextChunk(queue);
+                chunk = writing.nextChunk(index);
                 awaited = chunk.display();
                 reply = wire.readReply(chunkStep(chunk), chunk.display(), chunk.last() ? step.timeout() : step.chunkTimeout());
             } catch (IOException e) {
-                Throwable cause = e instanceof ContentWriteException ? e.getCause() : e;
+                Throwable cause = e instanceof FlightWriting.ContentWriteException ? e.getCause() : e;
                 SmtpError error = cause instanceof MessagingException || cause instanceof RuntimeException
                         ? SmtpError.local(SmtpStep.BDAT, awaited, "content could not be written: " + cause, cause)
                         : SmtpError.ofConnection(SmtpStep.BDAT, awaited, wire.explain(cause));
@@ -309,41 +229,6 @@ final class CommandPipeline {
         }
     }
 
-    /** The writer failed; its cause is the writer's exception. */
-    private static final class ContentWriteException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        ContentWriteException(Throwable cause) {
-            super("writing content failed", cause);
-        }
-    }
-
-    private FlightWriter.ChunkWritten nextChunk(BlockingQueue<Object> queue) throws IOException {
-        long last = wire.octetsWritten();
-        while (true) {
-            Object next;
-            try {
-                next = queue.poll(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while writing content");
-            }
-            if (next instanceof FlightWriter.ChunkWritten chunk) {
-                return chunk;
-            }
-            if (next instanceof Throwable t) {
-                throw new ContentWriteException(t);
-            }
-            long now = wire.octetsWritten();
-            if (now == last) {
-                throw new SmtpTimeoutException(SmtpStep.BDAT, "BDAT (content)", "no content written for "
-                        + writeStallTimeout.toMillis() + " ms: the server stopped reading",
-                        new SocketTimeoutException());
-            }
-            last = now;
-        }
-    }
-
     private static SmtpStep chunkStep(FlightWriter.ChunkWritten chunk) {
         return chunk.display().equals("RSET") ? SmtpStep.RSET : SmtpStep.BDAT;
     }
@@ -355,8 +240,8 @@ final class CommandPipeline {
     void abandon() {
         wire.abort();
         closeWindow();
-        if (currentWriter != null) {
-            awaitWriter(currentWriter);
+        if (currentWrite != null) {
+            currentWrite.awaitEnd();
         }
     }
 
@@ -376,10 +261,10 @@ final class CommandPipeline {
         wire.abort();
         // a writer waiting for its window's turn stops without writing more
         closeWindow();
-        if (currentWriter != null) {
+        if (currentWrite != null) {
             // after the abort the writer ends at once; only then is it final whether an end of data
             // (or LAST chunk) was written, which decides FAILED or UNKNOWN
-            awaitWriter(currentWriter);
+            currentWrite.awaitEnd();
         }
         for (int i = from; i < steps.size(); i++) {
             Flight.Step step = steps.get(i);
@@ -388,75 +273,11 @@ final class CommandPipeline {
         }
     }
 
-    private SmtpError errorFor(Flight.Step step, CompletableFuture<Void> written, IOException readError) {
-        Throwable cause = readError;
-        if (written.isCompletedExceptionally()) {
-            try {
-                written.join();
-            } catch (Exception e) {
-                cause = e.getCause() != null ? e.getCause() : e;
-            }
-        }
-        if (step.content() == null) {
-            return SmtpError.ofConnection(step.step(), step.display(), wire.explain(cause));
-        }
-        if (cause instanceof MessagingException || cause instanceof RuntimeException) {
-            return SmtpError.local(SmtpStep.DATA_CONTENT, "content could not be written: " + cause, cause);
-        }
-        cause = wire.explain(cause);
-        boolean terminatorOut = written.isDone() && !written.isCompletedExceptionally();
-        return terminatorOut ? SmtpError.ofConnection(step.step(), step.display(), cause)
-                : SmtpError.ofConnection(SmtpStep.DATA_CONTENT, null, cause);
-    }
-
-    private void awaitWritten(CompletableFuture<Void> written, Duration deadline) throws IOException {
-        long last = wire.octetsWritten();
-        long end = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
-        while (true) {
-            try {
-                long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
-                written.get(Math.min(writeStallTimeout.toMillis(), left), TimeUnit.MILLISECONDS);
-                return;
-            } catch (TimeoutException e) {
-                if (System.nanoTime() - end >= 0) {
-                    throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "content not written within "
-                            + deadline.toMillis() + " ms (the end-of-data deadline): the server reads too slowly",
-                            new SocketTimeoutException());
-                }
-                long now = wire.octetsWritten();
-                if (now == last) {
-                    throw new SmtpTimeoutException(SmtpStep.DATA_CONTENT, "DATA (content)", "no content written for "
-                            + writeStallTimeout.toMillis() + " ms: the server stopped reading",
-                            new SocketTimeoutException());
-                }
-                last = now;
-            } catch (ExecutionException e) {
-                throw new IOException("writing content failed", e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while writing content");
-            }
-        }
-    }
-
     private void closeWindow() {
         FlightWindow window = currentWindow;
         if (window != null) {
             window.close();
             currentWindow = null;
-        }
-    }
-
-    private void awaitWriter(Future<?> writer) {
-        try {
-            writer.get(writeStallTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            wire.abort();
-        } catch (ExecutionException e) {
-            wire.abort();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            wire.abort();
         }
     }
 }
