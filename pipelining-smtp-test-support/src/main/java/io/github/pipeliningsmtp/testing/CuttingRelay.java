@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.faults;
+package io.github.pipeliningsmtp.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Bytes are forwarded one read at a time, so a direction's first k bytes leave as they came, split
  * at k.
  */
-final class CuttingRelay implements AutoCloseable {
+public final class CuttingRelay implements AutoCloseable {
 
-    enum Direction { CLIENT_TO_SERVER, SERVER_TO_CLIENT }
+    /** Which side's output is counted and cut. */
+    public enum Direction { CLIENT_TO_SERVER, SERVER_TO_CLIENT }
 
     private final int targetPort;
     private final ServerSocket serverSocket;
@@ -33,7 +34,8 @@ final class CuttingRelay implements AutoCloseable {
     private volatile long armedAt = -1;
     private volatile boolean closed;
 
-    CuttingRelay(int targetPort) throws IOException {
+    /** Starts a relay on an ephemeral port of 127.0.0.1 to {@code targetPort} on 127.0.0.1. */
+    public CuttingRelay(int targetPort) throws IOException {
         this.targetPort = targetPort;
         serverSocket = new ServerSocket();
         serverSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -42,28 +44,29 @@ final class CuttingRelay implements AutoCloseable {
         acceptThread.start();
     }
 
-    int port() {
+    /** The relay's port on 127.0.0.1. */
+    public int port() {
         return serverSocket.getLocalPort();
     }
 
     /** The next connection is cut after {@code k} bytes in {@code direction}. */
-    void arm(Direction direction, long k) {
+    public void arm(Direction direction, long k) {
         armedDirection = direction;
         armedAt = k;
     }
 
     /** Connections whose relay threads have not finished. */
-    int openConnections() {
+    public int openConnections() {
         return open.get();
     }
 
     /** Bytes the client sent on the last finished uncut connection (for sizing the sweep). */
-    long lastClientBytes() {
+    public long lastClientBytes() {
         return lastClientBytes.get();
     }
 
     /** Bytes the server sent on the last finished uncut connection. */
-    long lastServerBytes() {
+    public long lastServerBytes() {
         return lastServerBytes.get();
     }
 
