@@ -121,7 +121,13 @@ final class MtaServer {
         }
         return new MtaServer(name, Integer.parseInt(p.getProperty("port")), Paths.get(p.getProperty("caCert")),
                 Paths.get(p.getProperty("maildir")), Paths.get(p.getProperty("dir")),
-                Integer.parseInt(p.getProperty("limitedPort", "0")), Integer.parseInt(p.getProperty("limitedMessages", "0")));
+                number(p, "limitedPort"), number(p, "limitedMessages"));
+    }
+
+    /** An optional number of the state file: 0 when absent or empty (a state file of an older start script). */
+    private static int number(Properties p, String key) {
+        String v = p.getProperty(key, "").trim();
+        return v.isEmpty() ? 0 : Integer.parseInt(v);
     }
 
     /** The names of the MTAs whose state files exist (started, as far as the tests can tell). */
