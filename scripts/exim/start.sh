@@ -23,8 +23,13 @@
 # with "550 5.7.1 refused at end of data by test rule". STARTTLS offers a certificate for
 # localhost / mail.test / 127.0.0.1 issued by a test CA generated here.
 #
-# Writes $REPO/target/mta/exim.properties: host, port, caCert, maildir, dir, name=exim (read by the
-# tests). Needs root (apt-get, useradd, and Exim's daemon starts as root and drops privileges).
+# A second listener on another free port (limitedPort) is the same Exim with one difference:
+# smtp_accept_max_per_connection is $LIMITED_MESSAGES (3) there, so Exim answers the 4th MAIL FROM of a
+# session with 421 and ends the session (a server-ended session, for the fault tests); the main port
+# has no such limit.
+#
+# Writes $REPO/target/mta/exim.properties: host, port, limitedPort, limitedMessages, caCert, maildir,
+# dir, name=exim (read by the tests). Needs root (apt-get, useradd, and Exim's daemon starts as root and drops privileges).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -119,8 +124,11 @@ make_certificates() {
   chmod 640 "$EXIM_DIR/tls/server.key"
 }
 
+# Messages Exim takes per session on the second listener (limitedPort) before its 421.
+LIMITED_MESSAGES=3
+
 write_config() {
-  local port=$1 gid=$2
+  local port=$1 gid=$2 limited=$3
   mkdir -p "$EXIM_DIR/etc" "$EXIM_DIR/spool" "$EXIM_DIR/log" "$EXIM_DIR/run" "$EXIM_DIR/mail/all"
   chown "$EXIM_USER:$EXIM_USER" "$EXIM_DIR/spool" "$EXIM_DIR/log" "$EXIM_DIR/run"
   chmod 750 "$EXIM_DIR/spool"
@@ -151,7 +159,7 @@ pid_file_path = $PIDFILE
 log_selector = +smtp_protocol_error +smtp_syntax_error +pipelining +tls_cipher +smtp_connection +received_recipients
 
 # Listening
-daemon_smtp_ports = $port
+daemon_smtp_ports = $port : $limited
 local_interfaces = <; 127.0.0.1
 disable_ipv6 = true
 # fail at once when the port is taken (start.sh then picks another) instead of retrying for minutes
@@ -172,7 +180,9 @@ smtp_accept_max = 200
 smtp_accept_max_per_host = 200
 smtp_accept_reserve = 0
 smtp_connect_backlog = 128
-smtp_accept_max_per_connection = 1000000
+# Expanded per session (Exim 4.95 and later): the limited listener takes $LIMITED_MESSAGES messages a
+# session, then answers MAIL FROM with 421 and closes; the main port has no practical limit
+smtp_accept_max_per_connection = \${if =={\$received_port}{$limited}{$LIMITED_MESSAGES}{1000000}}
 smtp_accept_queue_per_connection = 1000000
 smtp_accept_queue = 0
 smtp_receive_timeout = 5m
@@ -249,13 +259,15 @@ CF
 }
 
 write_state() {
-  local port=$1
+  local port=$1 limited=$2
   mkdir -p "$(dirname "$STATE")"
   cat > "$STATE.tmp" <<P
 # Written by scripts/exim/start.sh; read by the interoperability tests (tag "mta").
 name=exim
 host=127.0.0.1
 port=$port
+limitedPort=$limited
+limitedMessages=$LIMITED_MESSAGES
 caCert=$EXIM_DIR/tls/ca.crt
 maildir=$EXIM_DIR/mail/all
 dir=$EXIM_DIR
@@ -269,9 +281,9 @@ unpack_exim
 make_user
 
 if running; then
-  port=$(cat "$EXIM_DIR/port")
-  log "already running in $EXIM_DIR on 127.0.0.1:$port"
-  write_state "$port"
+  read -r port limited <"$EXIM_DIR/port"
+  log "already running in $EXIM_DIR on 127.0.0.1:$port (limited listener :$limited)"
+  write_state "$port" "$limited"
   exit 0
 fi
 # a daemon of an earlier start that lost its pid file (or still waits to bind): stop it first
@@ -294,16 +306,19 @@ make_certificates
 # try another port.
 for attempt in 1 2 3 4 5; do
   port=$(free_port)
-  write_config "$port" "$group"
-  echo "$port" > "$EXIM_DIR/port"
+  limited=$(free_port)
+  while [[ $limited == "$port" ]]; do limited=$(free_port); done
+  write_config "$port" "$group" "$limited"
+  echo "$port $limited" > "$EXIM_DIR/port"
   rm -f "$EXIM_DIR"/log/*log "$PIDFILE"
   "$EXIM" -C "$CONF" -bV >"$EXIM_DIR/version.txt" 2>&1 || { cat "$EXIM_DIR/version.txt" >&2; exit 1; }
   "$EXIM" -C "$CONF" -bd >&2 || true
   # Wait until the daemon answers on the port.
   for _ in $(seq 1 100); do
-    if running && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      write_state "$port"
-      log "$(head -n1 "$EXIM_DIR/version.txt" | sed -E 's/ #.*//; s/ built.*//') running in $EXIM_DIR on 127.0.0.1:$port (state: $STATE)"
+    if running && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null \
+        && (exec 3<>"/dev/tcp/127.0.0.1/$limited") 2>/dev/null; then
+      write_state "$port" "$limited"
+      log "$(head -n1 "$EXIM_DIR/version.txt" | sed -E 's/ #.*//; s/ built.*//') running in $EXIM_DIR on 127.0.0.1:$port, limited listener :$limited (state: $STATE)"
       exit 0
     fi
     if grep -qs 'daemon abandoned' "$EXIM_DIR"/log/*log; then
@@ -314,7 +329,7 @@ for attempt in 1 2 3 4 5; do
   if ! grep -qs 'daemon abandoned' "$EXIM_DIR"/log/*log; then
     break
   fi
-  log "exim could not listen on 127.0.0.1:$port (attempt $attempt); trying another port"
+  log "exim could not listen on 127.0.0.1:$port or :$limited (attempt $attempt); trying other ports"
   mapfile -t pids < <(daemon_pids)
   stop_pids "${pids[@]}"
 done

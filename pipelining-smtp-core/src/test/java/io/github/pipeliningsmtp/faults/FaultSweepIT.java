@@ -15,6 +15,7 @@ import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.pool.PoolSettings;
 import io.github.pipeliningsmtp.delivery.PooledDelivery;
 import io.github.pipeliningsmtp.pool.SmtpConnectionPool;
+import io.github.pipeliningsmtp.testing.CuttingRelay;
 import io.github.pipeliningsmtp.testing.ScriptedSmtpServer;
 import io.github.pipeliningsmtp.testing.StandardSession;
 import io.github.pipeliningsmtp.testing.StoredMessage;

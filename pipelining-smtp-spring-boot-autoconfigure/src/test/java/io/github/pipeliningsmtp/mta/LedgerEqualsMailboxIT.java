@@ -3,19 +3,17 @@ package io.github.pipeliningsmtp.mta;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
+import io.github.pipeliningsmtp.mta.LedgerMessages.Kind;
+import io.github.pipeliningsmtp.mta.LedgerMessages.Planned;
+import io.github.pipeliningsmtp.mta.Mailbox.Stored;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.RecipientResult;
 import io.github.pipeliningsmtp.client.RecipientStatus;
 import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.sender.PipelinedMailSender;
 import io.github.pipeliningsmtp.client.SendReport;
-import jakarta.mail.Message;
-import jakarta.mail.MessagingException;
-import jakarta.mail.internet.InternetAddress;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -79,8 +77,6 @@ class LedgerEqualsMailboxIT {
 
     enum Content { DATA, BDAT }
 
-    enum Kind { NORMAL, ALL_REFUSED, DATA_REFUSED }
-
     /**
      * How each batch is handed to the sender: one {@code sendAndReport} of the whole batch; every
      * message by its own {@code sendAndReport} from {@value #THREADS} threads at once (the shared
@@ -91,20 +87,9 @@ class LedgerEqualsMailboxIT {
 
     private static final int THREADS = 16;
 
-    /** One message of the workload, as planned. */
-    record Planned(String id, int batch, int index, String sender, List<String> recipients, Kind kind, String body,
-                   boolean boundary) {
-    }
-
-    /** One stored file, as parsed. */
-    record Stored(Path file, String id, String returnPath, String deliveredTo, String headers, String body) {
-    }
-
     @BeforeAll
     static void seed() {
-        String given = System.getProperty("ledger.seed");
-        seed = given != null && !given.isBlank() ? Long.parseLong(given.trim()) : new SecureRandom().nextLong();
-        System.out.println("[LedgerEqualsMailboxIT] seed " + seed + " (rerun with -Dledger.seed=" + seed + ")");
+        seed = LedgerMessages.seed("LedgerEqualsMailboxIT");
     }
 
     static Stream<Arguments> combinations() {
@@ -170,7 +155,7 @@ class LedgerEqualsMailboxIT {
             List<Planned> batch = workload.get(b);
             SMTPMessage[] mimes = new SMTPMessage[batch.size()];
             for (int i = 0; i < mimes.length; i++) {
-                mimes[i] = mime(sender, batch.get(i));
+                mimes[i] = LedgerMessages.mime(sender, batch.get(i));
             }
             SendReport report = send(sender, mimes, mode);
             roundTrips += report.roundTrips();
@@ -357,26 +342,6 @@ class LedgerEqualsMailboxIT {
         return sb.toString();
     }
 
-    private static SMTPMessage mime(PipelinedMailSender sender, Planned p) throws MessagingException {
-        SMTPMessage m = new SMTPMessage(sender.createMimeMessage().getSession());
-        m.setEnvelopeFrom(p.sender()); // MAIL FROM: differs from the From header
-        m.setFrom(new InternetAddress("ledger@example.com"));
-        List<String> r = p.recipients();
-        m.setRecipient(Message.RecipientType.TO, new InternetAddress(r.get(0)));
-        for (int k = 1; k < r.size(); k++) {
-            Message.RecipientType type = k % 3 == 1 ? Message.RecipientType.CC
-                    : k % 3 == 2 ? Message.RecipientType.BCC : Message.RecipientType.TO;
-            m.addRecipient(type, new InternetAddress(r.get(k)));
-        }
-        m.setSubject("ledger " + p.id() + " " + p.kind());
-        m.setHeader("X-Ledger-Id", p.id());
-        if (p.kind() == Kind.DATA_REFUSED) {
-            m.setHeader("X-Test-Refuse", "data");
-        }
-        m.setText(p.body(), "US-ASCII");
-        return m;
-    }
-
     // ---------------------------------------------------------------- comparison
 
     /**
@@ -494,126 +459,5 @@ class LedgerEqualsMailboxIT {
             }
         }
         return false;
-    }
-
-    // ---------------------------------------------------------------- maildir
-
-    /**
-     * This run's files in the maildir's new/ and cur/, each read once (a maildir file is complete
-     * when it appears: the MTA writes it in tmp/ and renames it).
-     */
-    static final class Mailbox {
-
-        private final Path maildir;
-        private final String marker;
-        private final Map<String, Stored> ours = new HashMap<>();
-        private final Set<String> others = new HashSet<>();
-
-        Mailbox(Path maildir, String marker) {
-            this.maildir = maildir;
-            this.marker = marker;
-        }
-
-        synchronized List<Stored> scan() throws IOException {
-            Set<String> seen = new HashSet<>();
-            for (String sub : List.of("new", "cur")) {
-                Path d = maildir.resolve(sub);
-                if (!Files.isDirectory(d)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.list(d)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        String name = f.getFileName().toString();
-                        String base = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
-                        seen.add(base);
-                        if (others.contains(base)) {
-                            continue;
-                        }
-                        Stored known = ours.get(base);
-                        if (known != null) {
-                            if (!known.file().equals(f)) { // moved from new/ to cur/
-                                ours.put(base, new Stored(f, known.id(), known.returnPath(), known.deliveredTo(),
-                                        known.headers(), known.body()));
-                            }
-                            continue;
-                        }
-                        String content;
-                        try {
-                            content = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
-                        } catch (NoSuchFileException moved) {
-                            continue; // seen again under its new name
-                        }
-                        if (content.contains(marker)) {
-                            ours.put(base, parse(f, content));
-                        } else {
-                            others.add(base);
-                        }
-                    }
-                }
-            }
-            ours.keySet().retainAll(seen);
-            return new ArrayList<>(ours.values());
-        }
-
-        /** Polls until every key (id, space, recipient) has a file, or the deadline. */
-        void awaitKeys(Set<String> keys, Duration deadline) throws IOException, InterruptedException {
-            long end = System.nanoTime() + deadline.toNanos();
-            while (true) {
-                Set<String> missing = new HashSet<>(keys);
-                for (Stored s : scan()) {
-                    missing.remove(s.id() + " " + s.deliveredTo());
-                }
-                if (missing.isEmpty() || System.nanoTime() > end) {
-                    return; // the comparison reports what is missing
-                }
-                Thread.sleep(50);
-            }
-        }
-
-        /** Polls until the number of files has not changed for {@code quiet}, at most {@code max}. */
-        void settle(Duration quiet, Duration max) throws IOException, InterruptedException {
-            long end = System.nanoTime() + max.toNanos();
-            int last = scan().size();
-            long since = System.nanoTime();
-            while (System.nanoTime() - since < quiet.toNanos() && System.nanoTime() < end) {
-                Thread.sleep(100);
-                int now = scan().size();
-                if (now != last) {
-                    last = now;
-                    since = System.nanoTime();
-                }
-            }
-        }
-
-        void deleteOurs() throws IOException {
-            for (Stored s : scan()) {
-                Files.deleteIfExists(s.file());
-            }
-        }
-
-        private static Stored parse(Path f, String content) {
-            int end = content.indexOf("\n\n");
-            String headers = end < 0 ? content : content.substring(0, end);
-            String body = end < 0 ? "" : content.substring(end + 2);
-            String returnPath = null;
-            String deliveredTo = null;
-            String id = null;
-            for (String line : headers.split("\n")) {
-                int colon = line.indexOf(':');
-                if (colon <= 0) {
-                    continue;
-                }
-                String name = line.substring(0, colon);
-                String value = line.substring(colon + 1).trim();
-                if (returnPath == null && name.equalsIgnoreCase("Return-Path")) {
-                    returnPath = value.replaceAll("^<|>$", "");
-                } else if (deliveredTo == null && name.equalsIgnoreCase("Delivered-To")) {
-                    deliveredTo = value.replaceAll("^<|>$", "");
-                } else if (id == null && name.equalsIgnoreCase("X-Ledger-Id")) {
-                    id = value;
-                }
-            }
-            return new Stored(f, id, returnPath, deliveredTo, headers, body);
-        }
     }
 }

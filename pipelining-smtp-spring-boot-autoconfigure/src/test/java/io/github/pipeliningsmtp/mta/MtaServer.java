@@ -81,10 +81,21 @@ final class MtaServer {
     final Path caCert;
     final Path maildir;
     final Path dir;
+    /**
+     * Exim only (0 otherwise): a second listener of the same Exim where it takes
+     * {@link #limitedMessages} messages per session, then answers the next MAIL FROM with
+     * {@code 421 too many messages in this connection} and closes ({@code smtp_accept_max_per_connection}).
+     */
+    final int limitedPort;
+    /** Messages per session on {@link #limitedPort}. */
+    final int limitedMessages;
 
-    private MtaServer(String name, int port, Path caCert, Path maildir, Path dir) {
+    private MtaServer(String name, int port, Path caCert, Path maildir, Path dir, int limitedPort,
+                      int limitedMessages) {
         this.name = name;
         this.port = port;
+        this.limitedPort = limitedPort;
+        this.limitedMessages = limitedMessages;
         this.caCert = caCert;
         this.maildir = maildir;
         this.dir = dir;
@@ -109,7 +120,14 @@ final class MtaServer {
             throw new java.io.UncheckedIOException(e);
         }
         return new MtaServer(name, Integer.parseInt(p.getProperty("port")), Paths.get(p.getProperty("caCert")),
-                Paths.get(p.getProperty("maildir")), Paths.get(p.getProperty("dir")));
+                Paths.get(p.getProperty("maildir")), Paths.get(p.getProperty("dir")),
+                number(p, "limitedPort"), number(p, "limitedMessages"));
+    }
+
+    /** An optional number of the state file: 0 when absent or empty (a state file of an older start script). */
+    private static int number(Properties p, String key) {
+        String v = p.getProperty(key, "").trim();
+        return v.isEmpty() ? 0 : Integer.parseInt(v);
     }
 
     /** The names of the MTAs whose state files exist (started, as far as the tests can tell). */

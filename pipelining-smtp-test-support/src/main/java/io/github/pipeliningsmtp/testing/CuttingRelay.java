@@ -1,4 +1,4 @@
-package io.github.pipeliningsmtp.faults;
+package io.github.pipeliningsmtp.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,10 +18,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * lost to a reset), and whatever either side writes afterwards is read and dropped until it closes.
  * Bytes are forwarded one read at a time, so a direction's first k bytes leave as they came, split
  * at k.
+ *
+ * <p>{@link #cutEach} cuts every connection accepted from then on (retries included) where a plan
+ * says, until {@link #passThrough}; an {@link #arm armed} cut still takes the next connection.
+ * {@link #connections} tells, for every connection so far, where it was to be cut, whether the cut
+ * happened, and the first {@value #HEAD} bytes each side sent (to find which connection carried a
+ * message). Thread-safe: {@code arm}, {@code cutEach} and {@code passThrough} may be called while
+ * connections run; each connection's relay threads give up after 10 s without a byte from their side.
  */
-final class CuttingRelay implements AutoCloseable {
+public final class CuttingRelay implements AutoCloseable {
 
-    enum Direction { CLIENT_TO_SERVER, SERVER_TO_CLIENT }
+    /** Which side's output is counted and cut. */
+    public enum Direction { CLIENT_TO_SERVER, SERVER_TO_CLIENT }
 
     private final int targetPort;
     private final ServerSocket serverSocket;
@@ -29,11 +37,32 @@ final class CuttingRelay implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastClientBytes = new AtomicLong();
     private final AtomicLong lastServerBytes = new AtomicLong();
+    /** Bytes of each side kept per connection for {@link #connections}. */
+    public static final int HEAD = 65_536;
+
+    /** Where a connection is cut: after {@code after} bytes of {@code direction}'s output. */
+    public record Cut(Direction direction, long after) {
+    }
+
+    /**
+     * One accepted connection: its number (1 for the first, in accept order), the cut it was given
+     * (null: passed through whole), whether the cut happened (false also when the connection ended
+     * before that many bytes), the bytes forwarded each way, and the first {@value #HEAD} bytes each
+     * side sent, as ISO-8859-1 text.
+     */
+    public record Connection(int number, Cut cut, boolean wasCut, long clientBytes, long serverBytes, String clientHead,
+                             String serverHead) {
+    }
+
+    private final java.util.List<Session> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile java.util.function.IntFunction<Cut> plan;
     private volatile Direction armedDirection;
     private volatile long armedAt = -1;
     private volatile boolean closed;
 
-    CuttingRelay(int targetPort) throws IOException {
+    /** Starts a relay on an ephemeral port of 127.0.0.1 to {@code targetPort} on 127.0.0.1. */
+    public CuttingRelay(int targetPort) throws IOException {
         this.targetPort = targetPort;
         serverSocket = new ServerSocket();
         serverSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -42,28 +71,52 @@ final class CuttingRelay implements AutoCloseable {
         acceptThread.start();
     }
 
-    int port() {
+    /** The relay's port on 127.0.0.1. */
+    public int port() {
         return serverSocket.getLocalPort();
     }
 
     /** The next connection is cut after {@code k} bytes in {@code direction}. */
-    void arm(Direction direction, long k) {
+    public void arm(Direction direction, long k) {
         armedDirection = direction;
         armedAt = k;
     }
 
+    /**
+     * Every connection accepted from now on, until {@link #passThrough}, is cut where
+     * {@code plan.apply(number)} says (null: that one passes through); {@code number} counts the
+     * relay's connections from 1, in accept order. An {@link #arm armed} cut is used first.
+     */
+    public void cutEach(java.util.function.IntFunction<Cut> plan) {
+        this.plan = java.util.Objects.requireNonNull(plan);
+    }
+
+    /** Connections accepted from now on pass through whole (an {@link #arm armed} cut still applies). */
+    public void passThrough() {
+        plan = null;
+    }
+
+    /** Every connection accepted so far, in accept order, as it stands now. */
+    public java.util.List<Connection> connections() {
+        java.util.List<Connection> out = new java.util.ArrayList<>();
+        for (Session s : sessions) {
+            out.add(s.snapshot());
+        }
+        return out;
+    }
+
     /** Connections whose relay threads have not finished. */
-    int openConnections() {
+    public int openConnections() {
         return open.get();
     }
 
     /** Bytes the client sent on the last finished uncut connection (for sizing the sweep). */
-    long lastClientBytes() {
+    public long lastClientBytes() {
         return lastClientBytes.get();
     }
 
     /** Bytes the server sent on the last finished uncut connection. */
-    long lastServerBytes() {
+    public long lastServerBytes() {
         return lastServerBytes.get();
     }
 
@@ -71,11 +124,26 @@ final class CuttingRelay implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = serverSocket.accept();
+                int number = accepted.incrementAndGet();
                 Direction d = armedDirection;
                 long k = armedAt;
                 armedDirection = null;
                 armedAt = -1;
-                new Session(client, d, k).start();
+                java.util.function.IntFunction<Cut> p = plan;
+                if (d == null && p != null) {
+                    Cut c = p.apply(number);
+                    if (c != null) {
+                        d = c.direction();
+                        k = c.after();
+                    }
+                }
+                Session session = new Session(number, client, d, k);
+                sessions.add(session);
+                try {
+                    session.start();
+                } catch (IOException e) {
+                    // the target refused: the client's connection is closed, the relay goes on
+                }
             } catch (IOException e) {
                 return;
             }
@@ -89,6 +157,9 @@ final class CuttingRelay implements AutoCloseable {
     }
 
     private final class Session {
+        private final int number;
+        private final java.io.ByteArrayOutputStream clientHead = new java.io.ByteArrayOutputStream();
+        private final java.io.ByteArrayOutputStream serverHead = new java.io.ByteArrayOutputStream();
         private final Socket client;
         private final Direction cutDirection;
         private final long cutAt;
@@ -98,10 +169,19 @@ final class CuttingRelay implements AutoCloseable {
         private long fromServer;
         private Socket server;
 
-        Session(Socket client, Direction cutDirection, long cutAt) {
+        Session(int number, Socket client, Direction cutDirection, long cutAt) {
+            this.number = number;
             this.client = client;
             this.cutDirection = cutDirection;
             this.cutAt = cutAt;
+        }
+
+        Connection snapshot() {
+            synchronized (lock) {
+                return new Connection(number, cutDirection == null ? null : new Cut(cutDirection, cutAt), cut,
+                        fromClient, fromServer, clientHead.toString(java.nio.charset.StandardCharsets.ISO_8859_1),
+                        serverHead.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
         }
 
         void start() throws IOException {
@@ -166,6 +246,9 @@ final class CuttingRelay implements AutoCloseable {
                             out.write(buf, 0, forward);
                             out.flush();
                         }
+                        java.io.ByteArrayOutputStream head =
+                                direction == Direction.CLIENT_TO_SERVER ? clientHead : serverHead;
+                        head.write(buf, 0, (int) Math.max(0, Math.min(forward, HEAD - head.size())));
                         if (direction == Direction.CLIENT_TO_SERVER) {
                             fromClient += forward;
                         } else {

@@ -1,0 +1,101 @@
+package io.github.pipeliningsmtp.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link CuttingRelay#cutEach}: every connection cut where the plan says, and recorded. */
+@Timeout(20)
+class CuttingRelayTest {
+
+    /** What the server received on each connection, complete when the relay sent its FIN. */
+    private final java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    /** Echoes every byte back until the client's FIN, then closes; records what it got. */
+    private Thread echo(ServerSocket server) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    StringBuilder got = new StringBuilder();
+                    int b;
+                    while ((b = in.read()) >= 0) {
+                        got.append((char) b);
+                        out.write(b);
+                        out.flush();
+                    }
+                    received.add(got.toString());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Writes {@code text}, then half-closes, and returns everything read until EOF. */
+    private static String exchange(int port, String text) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void cutsEveryConnectionWhereThePlanSaysUntilPassThrough() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             CuttingRelay relay = new CuttingRelay(server.getLocalPort())) {
+            echo(server);
+            relay.cutEach(n -> n == 2 ? null : new CuttingRelay.Cut(CuttingRelay.Direction.CLIENT_TO_SERVER, 2 + n));
+
+            // at the cut both directions stop: the echo of what was forwarded is dropped
+            assertThat(exchange(relay.port(), "0123456789")).isEmpty();
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("012");
+            assertThat(exchange(relay.port(), "0123456789")).isEqualTo("0123456789");
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("0123456789");
+            assertThat(exchange(relay.port(), "0123456789")).isEmpty();
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("01234");
+            relay.passThrough();
+            assertThat(exchange(relay.port(), "abcdef")).isEqualTo("abcdef");
+
+            assertThat(relay.connections()).extracting(CuttingRelay.Connection::number).containsExactly(1, 2, 3, 4);
+            assertThat(relay.connections()).extracting(CuttingRelay.Connection::wasCut)
+                    .containsExactly(true, false, true, false);
+            CuttingRelay.Connection third = relay.connections().get(2);
+            assertThat(third.cut()).isEqualTo(new CuttingRelay.Cut(CuttingRelay.Direction.CLIENT_TO_SERVER, 5));
+            assertThat(third.clientHead()).isEqualTo("01234");
+            assertThat(third.clientBytes()).isEqualTo(5);
+            assertThat(relay.connections().get(3).serverHead()).isEqualTo("abcdef");
+        }
+    }
+
+    @Test
+    void aCutOfTheServersOutputStopsBothDirections() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             CuttingRelay relay = new CuttingRelay(server.getLocalPort())) {
+            echo(server);
+            relay.cutEach(n -> new CuttingRelay.Cut(CuttingRelay.Direction.SERVER_TO_CLIENT, 4));
+
+            // the client's bytes all reach the server before the echo passes 4 bytes, or some are dropped
+            assertThat(exchange(relay.port(), "0123456789")).isEqualTo("0123");
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("0123");
+            CuttingRelay.Connection only = relay.connections().get(0);
+            assertThat(only.wasCut()).isTrue();
+            assertThat(only.serverBytes()).isEqualTo(4);
+        }
+    }
+}
