@@ -91,9 +91,16 @@ public final class CuttingRelay implements AutoCloseable {
         this.plan = java.util.Objects.requireNonNull(plan);
     }
 
-    /** Connections accepted from now on pass through whole (an {@link #arm armed} cut still applies). */
+    /**
+     * Connections accepted from now on pass through whole (an {@link #arm armed} cut still applies),
+     * and so does the rest of every open connection of {@link #cutEach}'s plan whose cut has not
+     * happened yet (a pooled connection opened under the plan would otherwise still be cut later).
+     */
     public void passThrough() {
         plan = null;
+        for (Session s : sessions) {
+            s.callOff();
+        }
     }
 
     /** Every connection accepted so far, in accept order, as it stands now. */
@@ -165,6 +172,8 @@ public final class CuttingRelay implements AutoCloseable {
         private final long cutAt;
         private final Object lock = new Object();
         private boolean cut;
+        /** The cut will not happen after all ({@link #passThrough}). */
+        private boolean calledOff;
         private long fromClient;
         private long fromServer;
         private Socket server;
@@ -174,6 +183,12 @@ public final class CuttingRelay implements AutoCloseable {
             this.client = client;
             this.cutDirection = cutDirection;
             this.cutAt = cutAt;
+        }
+
+        void callOff() {
+            synchronized (lock) {
+                calledOff = !cut;
+            }
         }
 
         Connection snapshot() {
@@ -238,7 +253,7 @@ public final class CuttingRelay implements AutoCloseable {
                         long sent = direction == Direction.CLIENT_TO_SERVER ? fromClient : fromServer;
                         int forward = n;
                         boolean cutNow = false;
-                        if (direction == cutDirection && sent + n >= cutAt) {
+                        if (!calledOff && direction == cutDirection && sent + n >= cutAt) {
                             forward = (int) (cutAt - sent);
                             cutNow = true;
                         }

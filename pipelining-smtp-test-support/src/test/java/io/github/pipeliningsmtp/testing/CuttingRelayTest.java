@@ -84,6 +84,31 @@ class CuttingRelayTest {
     }
 
     @Test
+    void passThroughCallsOffTheCutOfAConnectionAlreadyOpen() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             CuttingRelay relay = new CuttingRelay(server.getLocalPort())) {
+            echo(server);
+            relay.cutEach(n -> new CuttingRelay.Cut(CuttingRelay.Direction.CLIENT_TO_SERVER, 8));
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), relay.port())) {
+                s.setSoTimeout(10_000);
+                // opened under the plan (a pooled connection, say), then the faults end before byte 8
+                s.getOutputStream().write("0123".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] echoed = s.getInputStream().readNBytes(4);
+                assertThat(new String(echoed, StandardCharsets.US_ASCII)).isEqualTo("0123");
+                relay.passThrough();
+                s.getOutputStream().write("456789abcdef".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                s.shutdownOutput();
+                assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                        .isEqualTo("456789abcdef");
+            }
+            assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("0123456789abcdef");
+            assertThat(relay.connections().get(0).wasCut()).isFalse();
+        }
+    }
+
+    @Test
     void aCutOfTheServersOutputStopsBothDirections() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              CuttingRelay relay = new CuttingRelay(server.getLocalPort())) {
