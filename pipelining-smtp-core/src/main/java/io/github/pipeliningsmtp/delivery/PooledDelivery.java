@@ -190,7 +190,9 @@ public final class PooledDelivery {
             try {
                 // all-or-nothing is per message: never split one over several transactions
                 int rcptMax = policy == DeliveryPolicy.ALL_OR_NOTHING ? Integer.MAX_VALUE : connection.rcptMax();
-                take(queue, taken, connection.remainingTransactions(), rcptMax, messages);
+                // no more than the connection may still carry: the rest goes on the next connection
+                take(queue, taken, Math.min(connection.remainingTransactions(), perConnectionRoom(connection)), rcptMax,
+                        messages);
                 if (taken.isEmpty()) {
                     continue;
                 }
@@ -294,7 +296,8 @@ public final class PooledDelivery {
             if (!queue.isEmpty() || connections.stopped()) {
                 return List.of(); // the call's own come first; an interrupted send takes nothing more
             }
-            int room = Math.min(max, Math.min(connection.remainingTransactions(), perConnectionRoom()) - taken.size());
+            int room = Math.min(max, Math.min(connection.remainingTransactions(), perConnectionRoom(connection))
+                    - taken.size());
             if (room <= 0) {
                 return List.of();
             }
@@ -305,12 +308,6 @@ public final class PooledDelivery {
             take(queue, fed, room, rcptMax, messages);
             taken.addAll(fed);
             return fed.stream().map(it -> subMessage(messages.get(it.message()), it)).toList();
-        }
-
-        /** Transactions this connection may still carry under the pool's max-messages-per-connection. */
-        private int perConnectionRoom() {
-            int limit = pool.settings().maxMessagesPerConnection();
-            return limit <= 0 ? Integer.MAX_VALUE : (int) Math.max(0, limit - connection.messagesSent());
         }
 
         @Override
@@ -341,6 +338,16 @@ public final class PooledDelivery {
         } catch (RuntimeException | Error e) {
             throw new IOException("no SMTP connection: opening one failed inside the client: " + e, e);
         }
+    }
+
+    /**
+     * Transactions {@code connection} may still carry under the pool's max-messages-per-connection
+     * (each transaction of a split message counts as one), so a session stays within it and within
+     * a server that counts MAIL FROM commands the same way.
+     */
+    private int perConnectionRoom(SmtpConnection connection) {
+        int limit = pool.settings().maxMessagesPerConnection();
+        return limit <= 0 ? Integer.MAX_VALUE : (int) Math.max(0, limit - connection.messagesSent());
     }
 
     /** Takes up to {@code budget} transactions from the queue, none over {@code rcptMax} recipients. */

@@ -63,7 +63,11 @@ public final class PoolSettings {
         return maxWait;
     }
 
-    /** A connection is retired once it has sent this many messages; 0 for no limit. */
+    /**
+     * Most transactions (MAIL FROM commands; each transaction of a split message counts) one
+     * connection carries: a send puts on a connection only what it may still carry, and the pool
+     * retires it once it has carried this many; 0 for no limit.
+     */
     public int maxMessagesPerConnection() {
         return maxMessagesPerConnection;
     }

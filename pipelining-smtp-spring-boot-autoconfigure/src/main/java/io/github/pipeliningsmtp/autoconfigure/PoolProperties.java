@@ -22,7 +22,11 @@ public class PoolProperties {
     /** Longest a send waits for a free connection before failing. */
     private Duration maxWait = Duration.ofSeconds(30);
 
-    /** A connection is retired after this many messages; 0 for no limit. */
+    /**
+     * A connection is retired after this many messages (transactions: each MAIL FROM counts, so a
+     * message split over several transactions counts once for each); a send puts on a connection
+     * only what it may still carry. 0 for no limit.
+     */
     private int maxMessagesPerConnection = 1000;
 
     /** A connection is retired once this old; 0 for no limit. */

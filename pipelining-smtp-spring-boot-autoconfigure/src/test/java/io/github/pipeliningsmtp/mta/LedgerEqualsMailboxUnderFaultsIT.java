@@ -6,6 +6,7 @@ import io.github.pipeliningsmtp.autoconfigure.PipeliningSmtpAutoConfiguration;
 import io.github.pipeliningsmtp.client.MessageLedger;
 import io.github.pipeliningsmtp.client.RecipientResult;
 import io.github.pipeliningsmtp.client.RecipientStatus;
+import io.github.pipeliningsmtp.client.SmtpError;
 import io.github.pipeliningsmtp.client.SendReport;
 import io.github.pipeliningsmtp.mta.LedgerMessages.Kind;
 import io.github.pipeliningsmtp.mta.LedgerMessages.Planned;
@@ -170,7 +171,7 @@ class LedgerEqualsMailboxUnderFaultsIT {
         MtaServer mta = MtaServer.get(mtaName);
         long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + content.ordinal() * 7919L);
         try (CuttingRelay relay = new CuttingRelay(mta.port)) {
-            run(mta, relay, relay.port(), ROUNDS, content, comboSeed, mtaName + " " + content + " cut");
+            run(mta, relay, relay.port(), ROUNDS, content, comboSeed, mtaName + " " + content + " cut", false);
         }
     }
 
@@ -183,11 +184,24 @@ class LedgerEqualsMailboxUnderFaultsIT {
                 "the running Exim has no limited listener (limitedPort in its state file): restart scripts/exim/start.sh");
         long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + content.ordinal() * 7919L + 421);
         run(mta, null, mta.limitedPort, LIMITED_ROUNDS, content, comboSeed, mtaName + " " + content + " 421 after "
-                + mta.limitedMessages + " messages");
+                + mta.limitedMessages + " messages", false);
+    }
+
+    @ParameterizedTest(name = "{0} {1}, the pool retires each session before Exim's limit of 3 messages")
+    @MethodSource("eximContents")
+    @Timeout(120)
+    void poolKeepsBelowTheSessionLimit(String mtaName, Content content) throws Exception {
+        MtaServer mta = MtaServer.get(mtaName);
+        org.junit.jupiter.api.Assumptions.assumeTrue(mta.limitedPort > 0,
+                "the running Exim has no limited listener (limitedPort in its state file): restart scripts/exim/start.sh");
+        long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + content.ordinal() * 7919L + 3);
+        run(mta, null, mta.limitedPort, LIMITED_ROUNDS, content, comboSeed, mtaName + " " + content
+                + " max-messages-per-connection " + mta.limitedMessages, true,
+                "smtp.pipelining.pool.max-messages-per-connection=" + mta.limitedMessages);
     }
 
     private static void run(MtaServer mta, CuttingRelay relay, int port, int rounds, Content content, long comboSeed,
-                            String what)
+                            String what, boolean sessionLimitKept, String... properties)
             throws Exception {
         String run = Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36);
         String label = what + " seed=" + seed + " run=" + run;
@@ -205,17 +219,18 @@ class LedgerEqualsMailboxUnderFaultsIT {
                         "smtp.pipelining.greeting-timeout=" + GREETING.toSeconds() + "s",
                         "smtp.pipelining.command-timeout=" + COMMAND.toSeconds() + "s",
                         "smtp.pipelining.data-timeout=" + DATA.toSeconds() + "s")
+                .withPropertyValues(properties)
                 .run(context -> {
                     if (context.getStartupFailure() != null) {
                         throw new AssertionError(label + ": context failed", context.getStartupFailure());
                     }
                     exercise(mta, relay, context.getBean(PipelinedMailSender.class), rounds, new Random(comboSeed), run,
-                            label);
+                            label, sessionLimitKept);
                 });
     }
 
     private static void exercise(MtaServer mta, CuttingRelay relay, PipelinedMailSender sender, int rounds, Random rnd,
-                                 String run, String label) throws Exception {
+                                 String run, String label, boolean sessionLimitKept) throws Exception {
         Mailbox mailbox = new Mailbox(mta.maildir, "X-Ledger-Id: " + run + "-");
         List<Call> calls = new ArrayList<>();
         long start = System.nanoTime();
@@ -276,6 +291,20 @@ class LedgerEqualsMailboxUnderFaultsIT {
             List<CuttingRelay.Connection> connections = relay.connections();
             counts.connections = connections.size();
             counts.cut = (int) connections.stream().filter(CuttingRelay.Connection::wasCut).count();
+        }
+        if (sessionLimitKept) {
+            // the pool counts messages per session as Exim counts MAIL commands: no session reaches the 421
+            for (Call call : calls) {
+                for (Planned p : call.messages()) {
+                    MessageLedger l = ledgers.get(p.id());
+                    if (l != null && l.recipients().stream().anyMatch(r -> r.status() == RecipientStatus.UNKNOWN
+                            || r.error().flatMap(SmtpError::reply).map(reply -> reply.code() == 421).orElse(false))) {
+                        mismatches.add("msg " + p.id() + " (a call of " + call.messages().size() + "): a session reached"
+                                + " the server's limit of " + mta.limitedMessages + " messages although the pool retires"
+                                + " connections after as many: " + l);
+                    }
+                }
+            }
         }
         int messages = calls.stream().mapToInt(c -> c.messages().size()).sum();
         System.out.printf(Locale.ROOT, "[LedgerEqualsMailboxUnderFaultsIT] %s: %d messages in %d calls, %d ms: %s, "
