@@ -198,6 +198,23 @@ class MaxMessagesPerConnectionUnderSplitsTest {
         assertThat(server.messages()).hasSize(7);
     }
 
+    @ParameterizedTest(name = "BDAT {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void limitZeroMeansNoLimitEverythingRidesOneConnection(boolean chunking) throws Exception {
+        start(Integer.MAX_VALUE, "RCPTMAX=2", 1000, chunking);
+        List<MessageLedger> ledgers = new ArrayList<>();
+        try (SmtpConnectionPool pool = pool(1, 0, chunking);
+             BatchDelivery delivery = new BatchDelivery(pool, DeliveryOptions.DEFAULTS)) {
+            ledgers.addAll(delivery.deliver(messages(0, 2, 1)).ledgers());
+            ledgers.addAll(delivery.deliver(messages(2, 12, 1)).ledgers());
+            ledgers.addAll(delivery.deliver(messages(14, 5, 3)).ledgers());
+            assertThat(pool.active()).isZero();
+        }
+        assertEveryRecipientOnceWithinTheLimit(ledgers, Integer.MAX_VALUE);
+        assertThat(server.connectionCount()).as("one session for all").isEqualTo(1);
+        assertThat(server.messages()).hasSize(2 + 12 + 5 * 2);
+    }
+
     private void assertEveryRecipientOnceWithinTheLimit(List<MessageLedger> ledgers, int limit) throws Exception {
         server.awaitNoOpenConnections(Duration.ofSeconds(5));
         assertThat(server.events()).as("421 past the server's limit").noneMatch(e -> e.startsWith("421"));
