@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * withdrawn, FAILED (not sent) with the same {@link SmtpPoolTimeoutException} as a borrow timeout. An
  * interrupted caller whose submission is still queued gets it back at once, FAILED (not sent). One in
  * a flight: when every submission of the lane's call not yet answered (late joiners included) is
- * interrupted, the lane aborts its connection (the flight ends within moments, ledgers by the usual
+ * interrupted, the lane aborts its connection, or ends its wait in the pool for the call's next
+ * connection ({@link Lane#stop}; the flight ends within moments, ledgers by the usual
  * rules, nothing started again, no late joiner taken); when the flight
  * carries other callers' messages too, the interrupted caller returns at once with its messages
  * UNKNOWN (the flight goes on for the others, and may deliver them), so that one caller's interrupt

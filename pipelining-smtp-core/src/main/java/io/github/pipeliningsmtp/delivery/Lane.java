@@ -42,6 +42,10 @@ final class Lane implements Runnable, PooledDelivery.Connections {
     volatile long call;
     /** The connection borrowed before the flight was taken, handed to the flight's first borrow. */
     private SmtpConnection held;
+    /** The lane's thread while its call waits in the pool for its next connection; under {@link #connectionGuard}. */
+    private Thread borrowing;
+    /** Whether {@link #stop(long)} interrupted that wait; under {@link #connectionGuard}. */
+    private boolean borrowInterrupted;
 
     Lane(FlightDispatcher dispatcher, FlightQueue queue, SmtpConnectionPool pool, PooledDelivery delivery,
          DeliveryOptions options) {
@@ -251,6 +255,10 @@ final class Lane implements Runnable, PooledDelivery.Connections {
             SmtpConnection c = current;
             if (c != null && call == which) {
                 c.abort(FlightDispatcher.INTERRUPTED);
+            } else if (c == null && borrowing != null && call == which) {
+                // between two connections of the call (the limit, or a resend): its wait ends now
+                borrowInterrupted = true;
+                borrowing.interrupt();
             }
         }
     }
@@ -260,7 +268,7 @@ final class Lane implements Runnable, PooledDelivery.Connections {
         SmtpConnection c = held;
         held = null;
         if (c == null) {
-            c = pool.borrow();
+            c = borrowNext();
         }
         synchronized (connectionGuard) {
             current = c;
@@ -269,6 +277,43 @@ final class Lane implements Runnable, PooledDelivery.Connections {
             c.abort(FlightDispatcher.INTERRUPTED);
         }
         return c;
+    }
+
+    /**
+     * The call's next connection from the pool (at most {@code pool.max-wait}, 30 s by default);
+     * a stop of the call ({@link #stop(long)}) ends the wait at once: every caller of the call was
+     * interrupted, so nothing more is started.
+     *
+     * @throws java.io.InterruptedIOException when the call was stopped before or while waiting
+     */
+    private SmtpConnection borrowNext() throws IOException {
+        synchronized (connectionGuard) {
+            if (stopped) {
+                throw new java.io.InterruptedIOException("not sent: " + FlightDispatcher.INTERRUPTED);
+            }
+            borrowing = Thread.currentThread();
+        }
+        try {
+            return pool.borrow();
+        } catch (IOException e) {
+            synchronized (connectionGuard) {
+                if (borrowInterrupted) {
+                    java.io.InterruptedIOException stop = new java.io.InterruptedIOException("not sent: "
+                            + FlightDispatcher.INTERRUPTED);
+                    stop.initCause(e);
+                    throw stop;
+                }
+            }
+            throw e;
+        } finally {
+            synchronized (connectionGuard) {
+                borrowing = null;
+                if (borrowInterrupted) {
+                    borrowInterrupted = false;
+                    Thread.interrupted(); // the interrupt ends this wait only, nothing after it
+                }
+            }
+        }
     }
 
     @Override
