@@ -19,7 +19,11 @@ public class PoolProperties {
     /** An idle connection is closed (QUIT) after this long unused. */
     private Duration maxIdleTime = Duration.ofSeconds(60);
 
-    /** Longest a send waits for a free connection before failing. */
+    /**
+     * Longest a send waits for one free connection before failing what it has not sent; a send
+     * that needs several (past max-messages-per-connection, or a resend after a broken one) waits
+     * up to this for each.
+     */
     private Duration maxWait = Duration.ofSeconds(30);
 
     /**
