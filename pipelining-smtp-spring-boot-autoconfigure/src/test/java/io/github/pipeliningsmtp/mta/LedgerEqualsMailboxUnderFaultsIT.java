@@ -175,13 +175,19 @@ class LedgerEqualsMailboxUnderFaultsIT {
         }
     }
 
+    /** The MTA with its limited listener (every session ends after 3 messages); skipped without one. */
+    private static MtaServer limitedExim(String mtaName) {
+        MtaServer mta = MtaServer.get(mtaName);
+        org.junit.jupiter.api.Assumptions.assumeTrue(mta.limitedPort > 0,
+                "the running Exim has no limited listener (limitedPort in its state file): restart scripts/exim/start.sh");
+        return mta;
+    }
+
     @ParameterizedTest(name = "{0} {1}, 421 after 3 messages a session")
     @MethodSource("eximContents")
     @Timeout(120)
     void eximEndsTheSession(String mtaName, Content content) throws Exception {
-        MtaServer mta = MtaServer.get(mtaName);
-        org.junit.jupiter.api.Assumptions.assumeTrue(mta.limitedPort > 0,
-                "the running Exim has no limited listener (limitedPort in its state file): restart scripts/exim/start.sh");
+        MtaServer mta = limitedExim(mtaName);
         long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + content.ordinal() * 7919L + 421);
         run(mta, null, mta.limitedPort, LIMITED_ROUNDS, content, comboSeed, mtaName + " " + content + " 421 after "
                 + mta.limitedMessages + " messages", false);
@@ -191,9 +197,7 @@ class LedgerEqualsMailboxUnderFaultsIT {
     @MethodSource("eximContents")
     @Timeout(120)
     void poolKeepsBelowTheSessionLimit(String mtaName, Content content) throws Exception {
-        MtaServer mta = MtaServer.get(mtaName);
-        org.junit.jupiter.api.Assumptions.assumeTrue(mta.limitedPort > 0,
-                "the running Exim has no limited listener (limitedPort in its state file): restart scripts/exim/start.sh");
+        MtaServer mta = limitedExim(mtaName);
         long comboSeed = seed ^ (mtaName.hashCode() * 1_000_003L + content.ordinal() * 7919L + 3);
         run(mta, null, mta.limitedPort, LIMITED_ROUNDS, content, comboSeed, mtaName + " " + content
                 + " max-messages-per-connection " + mta.limitedMessages, true,
